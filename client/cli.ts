@@ -1,0 +1,27 @@
+import { Command, CommanderError } from 'commander';
+import { planCommands } from './plan-commands';
+import { UserError } from '../master/store';
+
+/** Builds the `torimatome` command line; each area of the product adds its own commands. */
+export function buildCli(): Command {
+  const program = new Command('torimatome')
+    .description('torimatome: yearly status collection for an administrative-reform plan')
+    .exitOverride()
+    .showHelpAfterError();
+  program.addCommand(planCommands());
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildCli().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof UserError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}

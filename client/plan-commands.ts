@@ -1,0 +1,116 @@
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { findDivision, type DivisionDirectory } from '../domain/division-directory';
+import { serializePlan } from '../domain/plan';
+import { stops } from '../master/findings';
+import { importPlan } from '../master/import';
+import { renderImportReport } from '../master/import-report';
+import { NO_OVERRIDES, Overrides } from '../master/overrides';
+import { writePlanCsv } from '../master/plan-csv';
+import { itemsOfDivision, renderPlan } from '../master/plan-view';
+import { writePlanWorkbook } from '../master/plan-workbook';
+import { dataDir, directoryPath, loadDirectory, loadPlan, planPath, readJsonFile, savePlan, UserError, writeFileAtomic } from '../master/store';
+
+/** A plan table is a few hundred kilobytes; anything far larger is not one. */
+const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
+
+async function readSource(path: string): Promise<Buffer> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    throw new UserError(`ファイルが見つかりません: ${path}`);
+  }
+  if (size > MAX_IMPORT_BYTES) {
+    throw new UserError(`ファイルが大きすぎます（${(size / 1024 / 1024).toFixed(1)} MB、上限 ${MAX_IMPORT_BYTES / 1024 / 1024} MB）: ${path}`);
+  }
+  return readFile(path);
+}
+
+/** Resolves a division given by id or Japanese name, as every command that takes one does. */
+export function resolveDivisionArg(directory: DivisionDirectory, value: string): string {
+  const ref = findDivision(directory, value);
+  if (!ref) throw new UserError(`課「${value}」が課の名簿（第${directory.version}版）にありません（ID でも名前でも指定できます）`);
+  if (ref.kind === 'group') throw new UserError(`「${value}」は課のグループです。グループに属する課を ID か名前で指定してください`);
+  return ref.division.id;
+}
+
+interface ImportOpts {
+  overrides?: string;
+  directory?: string;
+  out?: string;
+}
+
+async function runImport(file: string, opts: ImportOpts): Promise<void> {
+  const dir = dataDir();
+  const source = await readSource(file);
+  const overrides = opts.overrides ? await readJsonFile(opts.overrides, Overrides, 'overrides ファイル') : NO_OVERRIDES;
+  const { directory, path: usedDirectory } = await loadDirectory(dir, opts.directory);
+  const target = opts.out ? resolve(opts.out) : planPath(dir);
+  // Versions count changes to the master in use; a plan written elsewhere starts its own count.
+  const current = !opts.out && existsSync(target) ? (await loadPlan(dir)).plan : undefined;
+  const outcome = await importPlan(source, { overrides, directory, current });
+  const context = { source: file, overrides: opts.overrides, directory: usedDirectory };
+
+  if (!outcome.plan || stops(outcome.findings)) {
+    process.stderr.write(renderImportReport(outcome, context));
+    throw new UserError('取込を中止しました。上の「エラー」「要判断」を直してから、もう一度実行してください。');
+  }
+  const reportPath = opts.out ? `${target}.report.md` : join(dirname(target), 'import-report.md');
+  const report = renderImportReport(outcome, { ...context, written: target });
+  await savePlan(target, outcome.plan);
+  if (opts.directory && !opts.out) await writeFileAtomic(directoryPath(dir), `${JSON.stringify(directory, null, 2)}\n`);
+  await writeFileAtomic(reportPath, report);
+  process.stdout.write(report);
+  process.stdout.write(`\n取込結果を ${reportPath} に保存しました。\n`);
+}
+
+async function runExport(opts: { format: 'xlsx' | 'csv'; out?: string }): Promise<void> {
+  const { plan } = await loadPlan(dataDir());
+  const content = opts.format === 'xlsx' ? await writePlanWorkbook(plan) : writePlanCsv(plan);
+  if (opts.out === '-') {
+    process.stdout.write(content);
+    return;
+  }
+  const out = resolve(opts.out ?? `${plan.municipality.id}-plan-v${plan.version}.${opts.format}`);
+  await writeFileAtomic(out, content);
+  process.stdout.write(`計画マスタ（第${plan.version}版、${plan.items.length}項目）を ${basename(out)} に書き出しました: ${out}\n`);
+}
+
+async function runShow(opts: { json?: boolean; division?: string }): Promise<void> {
+  const dir = dataDir();
+  const { plan } = await loadPlan(dir);
+  let items = plan.items;
+  if (opts.division) {
+    const { directory } = await loadDirectory(dir);
+    items = itemsOfDivision(plan, directory, resolveDivisionArg(directory, opts.division));
+  }
+  process.stdout.write(opts.json ? serializePlan({ ...plan, items }) : renderPlan(plan, items));
+}
+
+export function planCommands(): Command {
+  const plan = new Command('plan').description('the plan master: the plan items and who answers for them');
+  plan
+    .command('import')
+    .description('read the status table (text from the PDF, or an .xlsx from `plan export`) into the plan master')
+    .argument('<file>', 'status table text or plan .xlsx')
+    .option('--overrides <file>', 'JSON file with the decisions the table cannot tell by itself')
+    .option('--directory <file>', 'division directory to check the divisions against (default: the one in use)')
+    .option('--out <file>', 'write the plan master here instead of <data dir>/plan/plan.json')
+    .action(runImport);
+  plan
+    .command('export')
+    .description('write the plan master as a table the reform office can edit in Excel')
+    .addOption(new Option('--format <format>', 'table format').choices(['xlsx', 'csv']).makeOptionMandatory())
+    .option('--out <file>', 'output file, or - for standard output (default: <municipality>-plan-v<version>.<format>)')
+    .action(runExport);
+  plan
+    .command('show')
+    .description('print the plan items grouped by area and policy, with divisions and past marks')
+    .option('--json', 'print the plan master JSON instead')
+    .option('--division <division>', 'only the items of this division (id or Japanese name)')
+    .action(runShow);
+  return plan;
+}
