@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { planCommands } from './plan-commands';
+import { addPlanCommands } from './plan-commands';
 import { UserError } from '../master/store';
 
 /** Builds the `torimatome` command line; each area of the product adds its own commands. */
@@ -8,7 +8,7 @@ export function buildCli(): Command {
     .description('torimatome: yearly status collection for an administrative-reform plan')
     .exitOverride()
     .showHelpAfterError();
-  program.addCommand(planCommands());
+  addPlanCommands(program);
   return program;
 }
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { findDivision, type DivisionDirectory } from '../domain/division-directory';
 import { serializePlan } from '../domain/plan';
 import { stops } from '../master/findings';
@@ -90,8 +90,9 @@ async function runShow(opts: { json?: boolean; division?: string }): Promise<voi
   process.stdout.write(opts.json ? serializePlan({ ...plan, items }) : renderPlan(plan, items));
 }
 
-export function planCommands(): Command {
-  const plan = new Command('plan').description('the plan master: the plan items and who answers for them');
+/** Adds `plan import|export|show` under the program, inheriting its error handling. */
+export function addPlanCommands(program: Command): void {
+  const plan = program.command('plan').description('the plan master: the plan items and who answers for them');
   plan
     .command('import')
     .description('read the status table (text from the PDF, or an .xlsx from `plan export`) into the plan master')
@@ -112,5 +113,4 @@ export function planCommands(): Command {
     .option('--json', 'print the plan master JSON instead')
     .option('--division <division>', 'only the items of this division (id or Japanese name)')
     .action(runShow);
-  return plan;
 }

@@ -8,6 +8,8 @@ const SECTIONS: ReadonlyArray<{ severity: Severity; title: string }> = [
   { severity: 'info', title: '処理の記録' },
 ];
 
+const FORMAT_NAMES = { text: 'テキスト', xlsx: 'Excel', json: '計画マスタ JSON' } as const;
+
 export interface ReportContext {
   source: string;
   overrides?: string;
@@ -19,7 +21,7 @@ export interface ReportContext {
 /** The import report: every anomaly with its item number and what was done, in Japanese. */
 export function renderImportReport(outcome: ImportOutcome, ctx: ReportContext): string {
   const lines = ['# 実施計画の取込結果', ''];
-  lines.push(`- 元ファイル: ${ctx.source}${outcome.format ? `（${outcome.format === 'xlsx' ? 'Excel' : 'テキスト'}）` : ''}`);
+  lines.push(`- 元ファイル: ${ctx.source}${outcome.format ? `（${FORMAT_NAMES[outcome.format]}）` : ''}`);
   lines.push(`- 判断ファイル（overrides）: ${ctx.overrides ?? 'なし'}`);
   lines.push(`- 課の名簿: ${ctx.directory}`);
   const { plan } = outcome;
@@ -30,7 +32,8 @@ export function renderImportReport(outcome: ImportOutcome, ctx: ReportContext): 
     lines.push(`- 結果: 取り込めませんでした（エラー${count('error')}件、要判断${count('decision')}件）。何も書き込んでいません。`);
   }
   for (const { severity, title } of SECTIONS) {
-    const found = outcome.findings.filter((f) => f.severity === severity);
+    // Stable sort: findings of the whole file first, then by item number in reading order.
+    const found = outcome.findings.filter((f) => f.severity === severity).sort((a, b) => (a.no ?? 0) - (b.no ?? 0));
     if (found.length === 0) continue;
     lines.push('', `## ${title}: ${found.length}件`, '');
     for (const f of found) lines.push(`- ${formatFinding(f)}`);

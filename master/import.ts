@@ -8,7 +8,7 @@ import type { Overrides } from './overrides';
 import { readPlanWorkbook } from './plan-workbook';
 import { parseSeedText, type SeedTable, showCells } from './seed-text';
 
-export type SourceFormat = 'text' | 'xlsx';
+export type SourceFormat = 'text' | 'xlsx' | 'json';
 
 export interface ImportOptions {
   overrides: Overrides;
@@ -26,7 +26,10 @@ export interface ImportOutcome {
 
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
-/** Reads a plan master from the seed table's text or from a workbook made by `plan export`. */
+/**
+ * Reads a plan master from the seed table's text, from a workbook made by `plan export`, or
+ * from a plan master JSON (`plan show --json`, or a copy kept elsewhere).
+ */
 export async function importPlan(data: Buffer, options: ImportOptions): Promise<ImportOutcome> {
   if (data.length === 0 || /^[\s\u3000\uFEFF]*$/.test(data.toString('utf8'))) {
     return { findings: [{ severity: 'error', code: 'empty-file', message: 'ファイルが空です' }] };
@@ -36,6 +39,9 @@ export async function importPlan(data: Buffer, options: ImportOptions): Promise<
   if (data.subarray(0, 4).equals(ZIP_MAGIC)) {
     format = 'xlsx';
     outcome = await readPlanWorkbook(data);
+  } else if (/^\uFEFF?\s*\{/.test(data.toString('utf8', 0, 64))) {
+    format = 'json';
+    outcome = readPlanJson(data);
   } else {
     format = 'text';
     outcome = readSeedText(data, options);
@@ -63,6 +69,24 @@ function decodeText(data: Buffer, findings: Finding[]): string | undefined {
     findings.push({ severity: 'error', code: 'unknown-encoding', message: 'ファイルの文字コードが UTF-8 でも Shift_JIS でもありません（Excel の .xls など、別の形式のファイルではありませんか）' });
     return undefined;
   }
+}
+
+function readPlanJson(data: Buffer): { plan?: Plan; findings: Finding[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(data.toString('utf8').replace(/^\uFEFF/, ''));
+  } catch (err) {
+    return { findings: [{ severity: 'error', code: 'bad-json', message: `計画マスタの JSON として読めません: ${(err as Error).message}` }] };
+  }
+  const parsed = Plan.safeParse(json);
+  if (parsed.success) return { plan: parsed.data, findings: [] };
+  return {
+    findings: parsed.error.issues.map((issue) => {
+      const [key, index] = issue.path;
+      const no = key === 'items' && typeof index === 'number' ? (json as { items: Array<{ no?: unknown }> }).items[index]?.no : undefined;
+      return { severity: 'error', code: 'bad-plan-json', no: typeof no === 'number' ? no : undefined, message: `計画マスタの ${issue.path.join('.')} が正しくありません: ${issue.message}` };
+    }),
+  };
 }
 
 function readSeedText(data: Buffer, options: ImportOptions): { plan?: Plan; findings: Finding[] } {
