@@ -1,26 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Plan } from '../domain/plan';
 import { writePlanCsv } from '../master/plan-csv';
-import { laterPlan, smallPlan } from './fixtures/small-plan';
+import { laterPlan, SMALL_PLAN_HEADER as HEADER, smallPlan } from './fixtures/small-plan';
 
-const HEADER = [
-  '整理番号',
-  '基本方針',
-  '施策',
-  '具体的な取組',
-  '事業概要',
-  'スケジュール（R1）',
-  'スケジュール（R2）',
-  'スケジュール（R3）',
-  'スケジュール（R4）',
-  'スケジュール（R5）',
-  '取組状況（R4年度末見込み）',
-  '取組状況（R1年度末時点）',
-  '取組状況（R2年度末時点）',
-  '取組状況（R3年度末時点）',
-  '取組状況（R4年度末時点）',
-  '担当課',
-];
 
 /** Records of the CSV, split where the writer must have put CRLF (the fixture has no CR in a cell). */
 function lines(csv: string): string[] {

@@ -4,7 +4,7 @@ import { Plan, serializePlan } from '../domain/plan';
 import { unknownStatusMarkMessage } from '../domain/status-mark';
 import type { Finding } from '../master/findings';
 import { readPlanWorkbook, writePlanWorkbook } from '../master/plan-workbook';
-import { laterPlan, smallPlan } from './fixtures/small-plan';
+import { laterPlan, SMALL_PLAN_HEADER, smallPlan } from './fixtures/small-plan';
 
 type LoadInput = Parameters<ExcelJS.Xlsx['load']>[0];
 
@@ -69,25 +69,7 @@ describe('writePlanWorkbook', () => {
     const workbook = await load(await writePlanWorkbook(smallPlan()));
     expect(workbook.worksheets.map((s) => s.name)).toEqual(['実施計画', '計画情報']);
     const sheet = table(workbook);
-    expect(sheet.getRow(1).values).toEqual([
-      undefined,
-      '整理番号',
-      '基本方針',
-      '施策',
-      '具体的な取組',
-      '事業概要',
-      'スケジュール（R1）',
-      'スケジュール（R2）',
-      'スケジュール（R3）',
-      'スケジュール（R4）',
-      'スケジュール（R5）',
-      '取組状況（R4年度末見込み）',
-      '取組状況（R1年度末時点）',
-      '取組状況（R2年度末時点）',
-      '取組状況（R3年度末時点）',
-      '取組状況（R4年度末時点）',
-      '担当課',
-    ]);
+    expect(sheet.getRow(1).values).toEqual([undefined, ...SMALL_PLAN_HEADER]);
     expect(sheet.getCell('A1').font?.bold).toBe(true);
     expect(sheet.getCell('A2').font?.bold).not.toBe(true);
     expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
