@@ -1,5 +1,8 @@
 import { Command, CommanderError } from 'commander';
+import { addCycleCommands } from './cycle-commands';
 import { addPlanCommands } from './plan-commands';
+import { addServiceCommands } from './service-commands';
+import { addSubmitCommand } from './submit-command';
 import { UserError } from '../master/store';
 
 /** Builds the `torimatome` command line; each area of the product adds its own commands. */
@@ -9,6 +12,9 @@ export function buildCli(): Command {
     .exitOverride()
     .showHelpAfterError();
   addPlanCommands(program);
+  addCycleCommands(program);
+  addSubmitCommand(program);
+  addServiceCommands(program);
   return program;
 }
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
+import { readInputFile } from './read-input';
 import { findDivision, type DivisionDirectory } from '../domain/division-directory';
 import { serializePlan } from '../domain/plan';
 import { stops } from '../master/findings';
@@ -12,22 +12,6 @@ import { writePlanCsv } from '../master/plan-csv';
 import { itemsOfDivision, renderPlan } from '../master/plan-view';
 import { writePlanWorkbook } from '../master/plan-workbook';
 import { dataDir, directoryPath, loadDirectory, loadPlan, planPath, readJsonFile, savePlan, UserError, writeFileAtomic } from '../master/store';
-
-/** A plan table is a few hundred kilobytes; anything far larger is not one. */
-const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
-
-async function readSource(path: string): Promise<Buffer> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch {
-    throw new UserError(`ファイルが見つかりません: ${path}`);
-  }
-  if (size > MAX_IMPORT_BYTES) {
-    throw new UserError(`ファイルが大きすぎます（${(size / 1024 / 1024).toFixed(1)} MB、上限 ${MAX_IMPORT_BYTES / 1024 / 1024} MB）: ${path}`);
-  }
-  return readFile(path);
-}
 
 /** Resolves a division given by id or Japanese name, as every command that takes one does. */
 export function resolveDivisionArg(directory: DivisionDirectory, value: string): string {
@@ -45,7 +29,7 @@ interface ImportOpts {
 
 async function runImport(file: string, opts: ImportOpts): Promise<void> {
   const dir = dataDir();
-  const source = await readSource(file);
+  const source = await readInputFile(file);
   const overrides = opts.overrides ? await readJsonFile(opts.overrides, Overrides, 'overrides ファイル') : NO_OVERRIDES;
   const { directory, path: usedDirectory } = await loadDirectory(dir, opts.directory);
   const target = opts.out ? resolve(opts.out) : planPath(dir);

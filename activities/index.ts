@@ -1,0 +1,218 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Context } from '@temporalio/activity';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { type DivisionRole, divisionWorkflowId, roleOf, TASK_QUEUE } from '../domain/cycle';
+import { divisionById } from '../domain/division-directory';
+import type { StatusMark } from '../domain/status-mark';
+import { loadPlan, planPath, savePlan, writeFileAtomic } from '../master/store';
+import { consolidatePlan, writeConsolidatedCsv, writeConsolidatedWorkbook } from '../sheets/consolidated-table';
+import { readReturnSheet } from '../sheets/read-return-sheet';
+import type { ReturnProblem } from '../sheets/return-problems';
+import { type SheetItem, writeReturnSheet } from '../sheets/write-return-sheet';
+import type { CloseResult, DivisionInput, FileRef, ReturnSubmission } from '../workflows/definitions';
+import { closeDivisionSignal } from '../workflows/definitions';
+import { cycleFiles, readRef, storeFile } from './file-store';
+import { type MailContext, requestMail, resultMail } from './mail-texts';
+import type { Mailer } from './mailer';
+import { type CycleSnapshot, loadSnapshot, takeSnapshot } from './snapshot';
+
+export interface ActivityDeps {
+  dataDir: string;
+  mailer: Mailer;
+  /** Used to start and close division workflows, which are not children of the cycle. */
+  client: Client;
+}
+
+interface AcceptedReturn {
+  attempt: number;
+  answers: Array<{ no: number; mark: StatusMark; statusText: string }>;
+}
+
+function sheetItems(snapshot: CycleSnapshot, divisionId: string): SheetItem[] {
+  const assignment = snapshot.assignments.find((a) => a.divisionId === divisionId);
+  if (!assignment) throw new Error(`division ${divisionId} has no assignment in ${snapshot.cycleId}`);
+  const answers = new Set(assignment.answers);
+  const shown = new Set([...assignment.answers, ...assignment.readonly]);
+  return snapshot.plan.items.filter((item) => shown.has(item.no)).map((item) => ({ item, role: answers.has(item.no) ? 'answer' : 'readonly' }));
+}
+
+function mailContext(snapshot: CycleSnapshot, divisionId: string): MailContext {
+  const { directory, plan } = snapshot;
+  const office = divisionById(directory, directory.reformOffice);
+  return {
+    municipalityName: plan.municipality.name,
+    planTitle: plan.title,
+    year: snapshot.year,
+    divisionName: divisionById(directory, divisionId).name,
+    reformOfficeName: office.name,
+    reformOfficeAddress: office.contact,
+  };
+}
+
+const sheetName = (snapshot: CycleSnapshot, divisionId: string) => `${snapshot.year}取組状況_${divisionById(snapshot.directory, divisionId).name}.xlsx`;
+
+/** Ignores what a retry finds already done: a workflow started or ended before. */
+async function tolerateDone<T>(action: () => Promise<T>): Promise<void> {
+  try {
+    await action();
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError) && !(err instanceof WorkflowNotFoundError)) throw err;
+  }
+}
+
+export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
+  return {
+    async snapshotCycle(input: { cycleId: string; municipalityId: string; year: string }): Promise<{ divisions: Array<{ divisionId: string; role: DivisionRole }> }> {
+      const snapshot = await takeSnapshot(dataDir, input.cycleId, input.municipalityId, input.year);
+      return { divisions: snapshot.assignments.map((a) => ({ divisionId: a.divisionId, role: roleOf(a) })) };
+    },
+
+    async startDivisionWorkflows(input: { cycleId: string; year: string; deadline: string; divisions: Array<{ divisionId: string; role: DivisionRole }> }): Promise<void> {
+      for (const [i, { divisionId, role }] of input.divisions.entries()) {
+        const args: DivisionInput = { cycleId: input.cycleId, year: input.year, divisionId, role, deadline: input.deadline, sheetVersion: 1 };
+        await tolerateDone(() =>
+          client.workflow.start('divisionWorkflow', {
+            workflowId: divisionWorkflowId(input.cycleId, divisionId),
+            taskQueue: TASK_QUEUE,
+            args: [args],
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          }),
+        );
+        Context.current().heartbeat(i);
+      }
+    },
+
+    async prepareSheet(input: { cycleId: string; divisionId: string; sheetVersion: number; deadline: string }): Promise<FileRef> {
+      const snapshot = await loadSnapshot(dataDir, input.cycleId);
+      const { directory, plan } = snapshot;
+      const office = divisionById(directory, directory.reformOffice);
+      const division = divisionById(directory, input.divisionId);
+      const data = await writeReturnSheet({
+        meta: {
+          cycleId: input.cycleId,
+          municipalityName: plan.municipality.name,
+          year: snapshot.year,
+          divisionId: division.id,
+          divisionName: division.name,
+          sheetVersion: input.sheetVersion,
+          deadline: input.deadline,
+          contact: `${office.name}（${office.contact}）`,
+        },
+        plan,
+        items: sheetItems(snapshot, input.divisionId),
+      });
+      return storeFile(dataDir, cycleFiles(dataDir, input.cycleId).sheet(input.divisionId, input.sheetVersion), data);
+    },
+
+    async sendRequestMail(input: { cycleId: string; divisionId: string; role: DivisionRole; deadline: string; sheet: FileRef }): Promise<void> {
+      const snapshot = await loadSnapshot(dataDir, input.cycleId);
+      const assignment = snapshot.assignments.find((a) => a.divisionId === input.divisionId)!;
+      const division = divisionById(snapshot.directory, input.divisionId);
+      const office = divisionById(snapshot.directory, snapshot.directory.reformOffice);
+      const { subject, text } = requestMail(mailContext(snapshot, input.divisionId), {
+        role: input.role,
+        deadline: input.deadline,
+        answers: assignment.answers.length,
+        readonly: assignment.readonly.length,
+      });
+      await mailer.sendOnce(dataDir, input.cycleId, {
+        key: `request.${input.divisionId}.${input.sheet.sha256.slice(0, 12)}`,
+        from: office.contact,
+        to: [division.contact],
+        subject,
+        text,
+        attachments: [{ filename: sheetName(snapshot, input.divisionId), content: await readRef(dataDir, input.sheet) }],
+      });
+    },
+
+    async checkReturn(input: { cycleId: string; divisionId: string; sheetVersion: number; attempt: number; submission: ReturnSubmission }): Promise<{ ok: boolean; problems: ReturnProblem[] }> {
+      const snapshot = await loadSnapshot(dataDir, input.cycleId);
+      const division = divisionById(snapshot.directory, input.divisionId);
+      const reading = await readReturnSheet(await readRef(dataDir, input.submission.file), {
+        cycleId: input.cycleId,
+        year: snapshot.year,
+        divisionId: division.id,
+        divisionName: division.name,
+        sheetVersion: input.sheetVersion,
+        items: sheetItems(snapshot, input.divisionId),
+      });
+      const record = { attempt: input.attempt, submission: input.submission, ok: reading.ok, problems: reading.problems, answers: reading.ok ? reading.answers : [], checkedAt: new Date().toISOString() };
+      await writeFileAtomic(cycleFiles(dataDir, input.cycleId).returnRecord(input.divisionId, input.attempt), `${JSON.stringify(record, null, 2)}\n`);
+      return { ok: reading.ok, problems: reading.problems };
+    },
+
+    async closeDivisionWorkflows(input: { cycleId: string; divisionIds: string[] }): Promise<void> {
+      for (const [i, divisionId] of input.divisionIds.entries()) {
+        await tolerateDone(() => client.workflow.getHandle(divisionWorkflowId(input.cycleId, divisionId)).signal(closeDivisionSignal));
+        Context.current().heartbeat(i);
+      }
+    },
+
+    async consolidateCycle(input: { cycleId: string; year: string; accepted: Record<string, number>; closedBy: string; closedAt: string }): Promise<CloseResult> {
+      // The result is written last; a retry that finds it returns it instead of raising the
+      // plan master's version a second time.
+      const files = cycleFiles(dataDir, input.cycleId);
+      if (existsSync(files.result)) return JSON.parse(await readFile(files.result, 'utf8')) as CloseResult;
+      const snapshot = await loadSnapshot(dataDir, input.cycleId);
+      const answers = new Map<number, { mark: StatusMark; statusText: string }>();
+      for (const [divisionId, attempt] of Object.entries(input.accepted)) {
+        const record = JSON.parse(await readFile(files.returnRecord(divisionId, attempt), 'utf8')) as AcceptedReturn;
+        for (const answer of record.answers) answers.set(answer.no, { mark: answer.mark, statusText: answer.statusText });
+      }
+      const notReturned = snapshot.assignments.filter((a) => roleOf(a) === 'answer' && input.accepted[a.divisionId] === undefined).map((a) => a.divisionId);
+      const notes = new Map(snapshot.plan.items.filter((item) => !answers.has(item.no)).map((item) => [item.no, '未提出']));
+      const consolidated = consolidatePlan(snapshot.plan, input.year, answers);
+      const xlsx = await storeFile(
+        dataDir,
+        join(files.resultDir, `${input.cycleId}-consolidated.xlsx`),
+        await writeConsolidatedWorkbook({
+          plan: consolidated,
+          year: input.year,
+          notes,
+          notReturned: notReturned.map((id) => ({ divisionId: id, divisionName: divisionById(snapshot.directory, id).name })),
+        }),
+      );
+      const csv = await storeFile(dataDir, join(files.resultDir, `${input.cycleId}-consolidated.csv`), writeConsolidatedCsv(consolidated, notes));
+
+      // The year's results become the next version of the master in use, so next year's
+      // sheets are prefilled with them.
+      const { plan: current } = await loadPlan(dataDir);
+      const next = consolidatePlan(current, input.year, answers);
+      await savePlan(planPath(dataDir), { ...next, version: current.version + 1 });
+
+      const result: CloseResult = {
+        closedBy: input.closedBy,
+        closedAt: input.closedAt,
+        planVersion: current.version + 1,
+        returned: Object.keys(input.accepted).length,
+        notReturned,
+        consolidatedXlsx: xlsx,
+        consolidatedCsv: csv,
+      };
+      await writeFileAtomic(files.result, `${JSON.stringify(result, null, 2)}\n`);
+      return result;
+    },
+
+    async mailConsolidatedTable(input: { cycleId: string; divisionIds: string[]; result: CloseResult }): Promise<void> {
+      const snapshot = await loadSnapshot(dataDir, input.cycleId);
+      const office = divisionById(snapshot.directory, snapshot.directory.reformOffice);
+      const table = await readRef(dataDir, input.result.consolidatedXlsx);
+      for (const [i, divisionId] of input.divisionIds.entries()) {
+        const { subject, text } = resultMail(mailContext(snapshot, divisionId), { returned: input.result.returned, notReturned: input.result.notReturned.length });
+        await mailer.sendOnce(dataDir, input.cycleId, {
+          key: `result.${divisionId}`,
+          from: office.contact,
+          to: [divisionById(snapshot.directory, divisionId).contact],
+          subject,
+          text,
+          attachments: [{ filename: `${snapshot.year}実施状況_取りまとめ.xlsx`, content: table }],
+        });
+        Context.current().heartbeat(i);
+      }
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

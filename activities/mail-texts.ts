@@ -1,0 +1,71 @@
+import type { DivisionRole } from '../domain/cycle';
+import { fiscalYearLabel, parseFiscalYear } from '../domain/fiscal-year';
+import { japaneseDateTime } from '../domain/japanese-date';
+
+/** Every mail the service sends, in Japanese, in one place. */
+
+export interface MailContext {
+  municipalityName: string;
+  planTitle: string;
+  year: string;
+  divisionName: string;
+  reformOfficeName: string;
+  reformOfficeAddress: string;
+}
+
+const yearLabel = (year: string) => fiscalYearLabel(parseFiscalYear(year));
+
+function signature(ctx: MailContext): string {
+  return ['', '――――――――――――――――', `${ctx.municipalityName} ${ctx.reformOfficeName}（行革担当）`, `問合せ先: ${ctx.reformOfficeAddress}`, '（このメールは torimatome から送信しています）'].join('\n');
+}
+
+export function requestMail(ctx: MailContext, detail: { role: DivisionRole; deadline: string; answers: number; readonly: number }): { subject: string; text: string } {
+  const year = yearLabel(ctx.year);
+  if (detail.role === 'inform') {
+    return {
+      subject: `【お知らせ】${year} ${ctx.planTitle}の取組状況の照会について（${ctx.divisionName}）`,
+      text: [
+        `${ctx.divisionName} 御中`,
+        '',
+        `${year}の${ctx.planTitle}の取組状況を照会しています。`,
+        `${ctx.divisionName}が関わる項目（${detail.readonly}件）は、主担当の課が回答します。`,
+        '参考までに、該当項目の様式を添付します。回答は不要です。',
+        signature(ctx),
+      ].join('\n'),
+    };
+  }
+  return {
+    subject: `【依頼】${year} ${ctx.planTitle}の取組状況について（${ctx.divisionName}）`,
+    text: [
+      `${ctx.divisionName} 御中`,
+      '',
+      `${year}の${ctx.planTitle}について、取組状況の回答をお願いします。`,
+      '',
+      `1. 添付の様式（Excel）を開き、黄色のセルに${year}末時点の取組状況の記号（○ △ × -）と取組状況の文を入力してください（${detail.answers}項目）。`,
+      detail.readonly > 0 ? `   灰色の行（${detail.readonly}項目）は他の課が主担当のため、参考として表示しています。入力は不要です。` : '',
+      '2. 様式の名前や列は変えずに保存し、このメールに添付して返信してください。',
+      '',
+      `提出期限: ${japaneseDateTime(detail.deadline)}`,
+      '',
+      '入力に誤りがある場合は、どのセルをどう直せばよいかをすぐにお知らせします。',
+      signature(ctx),
+    ]
+      .filter((line, i, all) => line !== '' || all[i - 1] !== '')
+      .join('\n'),
+  };
+}
+
+export function resultMail(ctx: MailContext, detail: { returned: number; notReturned: number }): { subject: string; text: string } {
+  const year = yearLabel(ctx.year);
+  return {
+    subject: `【取りまとめ結果】${year} ${ctx.planTitle}の取組状況`,
+    text: [
+      `${ctx.divisionName} 御中`,
+      '',
+      `${year}の${ctx.planTitle}の取組状況の照会を締め切り、取りまとめました。`,
+      `回答 ${detail.returned}課、未提出 ${detail.notReturned}課。`,
+      '取りまとめた実施状況表を添付します。ご協力ありがとうございました。',
+      signature(ctx),
+    ].join('\n'),
+  };
+}

@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { ApplicationFailure } from '@temporalio/activity';
+import { z } from 'zod';
+import { assignItems, DivisionAssignment, roleOf } from '../domain/cycle';
+import { DivisionDirectory } from '../domain/division-directory';
+import { Plan, periodYears } from '../domain/plan';
+import { loadDirectory, loadPlan } from '../master/store';
+import { cycleFiles, storeFile } from './file-store';
+
+/**
+ * What a cycle was launched from: the plan master and directory as they were, and who answers
+ * what. Kept with the cycle so that a later edit of the master cannot change a running cycle.
+ */
+export const CycleSnapshot = z.object({
+  cycleId: z.string(),
+  year: z.string(),
+  plan: Plan,
+  directory: DivisionDirectory,
+  assignments: z.array(DivisionAssignment),
+});
+export type CycleSnapshot = z.infer<typeof CycleSnapshot>;
+
+const snapshotPath = (dataDir: string, cycleId: string) => cycleFiles(dataDir, cycleId).snapshot;
+
+/** A launch the plan cannot support; retrying would not help. */
+function refuse(message: string): never {
+  throw ApplicationFailure.create({ message, type: 'CycleRefused', nonRetryable: true });
+}
+
+export async function takeSnapshot(dataDir: string, cycleId: string, municipalityId: string, year: string): Promise<CycleSnapshot> {
+  // A retry after a crash finds the snapshot it already took and keeps it.
+  if (existsSync(snapshotPath(dataDir, cycleId))) return loadSnapshot(dataDir, cycleId);
+  const { plan } = await loadPlan(dataDir);
+  const { directory } = await loadDirectory(dataDir);
+  if (plan.municipality.id !== municipalityId) refuse(`計画マスタは ${plan.municipality.id} のものです（照会は ${municipalityId}）`);
+  const period = periodYears(plan.period);
+  if (!period.includes(year)) refuse(`${year} は計画期間（${plan.period.from}〜${plan.period.to}）の外です`);
+  const { assignments, problems } = assignItems(plan, directory);
+  if (problems.length > 0) refuse(`照会を始められません:\n${problems.join('\n')}`);
+  if (!assignments.some((a) => roleOf(a) === 'answer')) refuse('回答する課がありません');
+  const snapshot: CycleSnapshot = { cycleId, year, plan, directory, assignments };
+  await storeFile(dataDir, snapshotPath(dataDir, cycleId), `${JSON.stringify(snapshot)}\n`);
+  return snapshot;
+}
+
+// Thousands of sheets are built from one snapshot; reading and validating it once per cycle
+// rather than once per division keeps the launch linear.
+const cache = new Map<string, Promise<CycleSnapshot>>();
+
+export function loadSnapshot(dataDir: string, cycleId: string): Promise<CycleSnapshot> {
+  const key = snapshotPath(dataDir, cycleId);
+  let snapshot = cache.get(key);
+  if (!snapshot) {
+    snapshot = readFile(key, 'utf8').then((text) => CycleSnapshot.parse(JSON.parse(text)));
+    snapshot.catch(() => cache.delete(key));
+    cache.set(key, snapshot);
+  }
+  return snapshot;
+}
+

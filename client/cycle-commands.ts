@@ -1,0 +1,182 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { copyFile, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdReusePolicy, WorkflowUpdateFailedError } from '@temporalio/client';
+import { type Command, Option } from 'commander';
+import { cycleFiles } from '../activities/file-store';
+import { cycleId, deadlineOfDay, TASK_QUEUE } from '../domain/cycle';
+import { japaneseDateTime } from '../domain/japanese-date';
+import { dataDir, loadPlan, UserError } from '../master/store';
+import { connectClient, resolveSettings } from '../worker/settings';
+import { CYCLE_CLOSED, type CloseResult, closeCycleUpdate, type CycleInput, type CycleStatus, cycleStatusQuery, type DivisionState } from '../workflows/definitions';
+import { actorOf, onCycle, targetCycle, yearArg } from './cycle-target';
+
+export const STATE_NAMES: Record<DivisionState, string> = {
+  preparing: '準備中',
+  waiting: '回答待ち',
+  returned: '回答済み',
+  informed: '通知のみ',
+  closed: '未提出',
+};
+
+async function withClient<T>(work: (client: Client, dir: string) => Promise<T>): Promise<T> {
+  const dir = dataDir();
+  const client = await connectClient((await resolveSettings(dir)).temporal);
+  try {
+    return await work(client, dir);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/** The cause a workflow or update failed with, as the workflow worded it. */
+function causeOf(err: unknown): string {
+  const cause = (err as { cause?: { message?: string } }).cause;
+  return cause?.message ?? String(err);
+}
+
+async function runLaunch(opts: { year: string; deadline: string; actor?: string }): Promise<void> {
+  const year = yearArg(opts.year);
+  let deadline: string;
+  try {
+    deadline = deadlineOfDay(opts.deadline);
+  } catch {
+    throw new UserError(`--deadline は YYYY-MM-DD の形の日付で指定してください: ${opts.deadline}`);
+  }
+  await withClient(async (client, dir) => {
+    const { plan } = await loadPlan(dir);
+    const id = cycleId(plan.municipality.id, year);
+    const input: CycleInput = { municipalityId: plan.municipality.id, year, deadline, launchedBy: actorOf(opts.actor) };
+    let handle;
+    try {
+      handle = await client.workflow.start('cycleWorkflow', {
+        workflowId: id,
+        taskQueue: TASK_QUEUE,
+        args: [input],
+        // A closed cycle stays closed: only a launch that failed may be tried again.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new UserError(`${year}の照会はすでに開始されています（${id}）。同じ年度の照会を二重に開始することはできません。`);
+      }
+      throw err;
+    }
+    process.stdout.write(`${id} を開始しました（提出期限 ${japaneseDateTime(deadline)}、開始: ${input.launchedBy}）\n`);
+    let shown = -1;
+    for (;;) {
+      const description = await handle.describe();
+      if (description.status.name === 'FAILED') {
+        try {
+          await handle.result();
+        } catch (err) {
+          if (err instanceof WorkflowFailedError) throw new UserError(`照会を開始できませんでした: ${causeOf(err)}`);
+          throw err;
+        }
+      }
+      const status = await handle.query(cycleStatusQuery);
+      const total = status.divisions.length;
+      const mailed = countRequestsSent(dir, id);
+      if (total > 0 && mailed !== shown) {
+        process.stdout.write(`  様式を送付しています: ${mailed} / ${total} 課\n`);
+        shown = mailed;
+      }
+      if (status.phase !== 'launching' && total > 0 && mailed >= total) break;
+      await sleep(500);
+    }
+    process.stdout.write(`すべての課に様式を送りました。回答の状況は torimatome cycle status で確認できます。\n`);
+  });
+}
+
+function countRequestsSent(dir: string, id: string): number {
+  const { outbox } = cycleFiles(dir, id);
+  return existsSync(outbox) ? readdirSync(outbox).filter((f) => f.startsWith('request.')).length : 0;
+}
+
+function renderStatus(status: CycleStatus): string {
+  const counts = new Map<DivisionState, number>();
+  for (const d of status.divisions) counts.set(d.state, (counts.get(d.state) ?? 0) + 1);
+  const phase = { launching: '開始処理中', open: '受付中', closing: '締切処理中', closed: '締切済み' }[status.phase];
+  const lines = [
+    `${status.cycleId}（${phase}、提出期限 ${japaneseDateTime(status.deadline)}）`,
+    [...counts.entries()].map(([state, n]) => `${STATE_NAMES[state]} ${n}`).join('、'),
+    '',
+    ['課', '状態', '回答日時', '提出回数'].join('\t'),
+  ];
+  for (const d of [...status.divisions].sort((a, b) => a.divisionId.localeCompare(b.divisionId))) {
+    lines.push([d.divisionId, STATE_NAMES[d.state], d.returnedAt ? japaneseDateTime(d.returnedAt) : '-', String(d.attempts)].join('\t'));
+  }
+  if (status.result) lines.push('', `取りまとめ: ${status.result.consolidatedXlsx.path}（締切: ${status.result.closedBy}）`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function runStatus(opts: { year?: string; json?: boolean }): Promise<void> {
+  await withClient(async (client, dir) => {
+    const id = await targetCycle(client, dir, opts.year);
+    const status = await onCycle(id, () => client.workflow.getHandle(id).query(cycleStatusQuery));
+    process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(status));
+  });
+}
+
+async function runClose(opts: { year?: string; actor?: string }): Promise<void> {
+  await withClient(async (client, dir) => {
+    const id = await targetCycle(client, dir, opts.year);
+    const actor = actorOf(opts.actor);
+    const handle = client.workflow.getHandle(id);
+    // An update cannot reach a workflow that has completed: a closed cycle is told as such.
+    const description = await onCycle(id, () => handle.describe());
+    if (description.status.name !== 'RUNNING') throw new UserError(`${id} はすでに締め切られています。`);
+    process.stdout.write(`${id} を締め切り、取りまとめています…\n`);
+    let result: CloseResult;
+    try {
+      result = await handle.executeUpdate(closeCycleUpdate, { args: [{ actor }] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && causeOf(err) === CYCLE_CLOSED) throw new UserError(`${id} はすでに締め切られています。`);
+      throw err;
+    }
+    process.stdout.write(
+      [
+        `締め切りました（${result.closedBy}）。回答 ${result.returned} 課、未提出 ${result.notReturned.length} 課${result.notReturned.length ? `（${result.notReturned.join('、')}）` : ''}。`,
+        `取りまとめ表: ${join(dir, result.consolidatedXlsx.path)}`,
+        `CSV: ${join(dir, result.consolidatedCsv.path)}`,
+        `計画マスタを第${result.planVersion}版に更新し、各課に取りまとめ表を送りました。`,
+        '',
+      ].join('\n'),
+    );
+  });
+}
+
+async function runExport(opts: { year?: string; format: 'xlsx' | 'csv'; out: string }): Promise<void> {
+  await withClient(async (client, dir) => {
+    const id = await targetCycle(client, dir, opts.year);
+    const resultFile = cycleFiles(dir, id).result;
+    if (!existsSync(resultFile)) throw new UserError(`${id} はまだ締め切られていません（cycle close で締め切ると取りまとめ表ができます）。`);
+    const result = JSON.parse(await readFile(resultFile, 'utf8')) as CloseResult;
+    const ref = opts.format === 'xlsx' ? result.consolidatedXlsx : result.consolidatedCsv;
+    await copyFile(join(dir, ref.path), resolve(opts.out));
+    process.stdout.write(`取りまとめ表を ${opts.out} に書き出しました。\n`);
+  });
+}
+
+export function addCycleCommands(program: Command): void {
+  const cycle = program.command('cycle').description("a fiscal year's collection: launch, watch, close, export");
+  const yearOption = () => new Option('--year <year>', 'fiscal year (R4, 令和4年度, 2022); default: the one open cycle');
+  const actorOption = () => new Option('--actor <name>', 'who takes the action (default: TORIMATOME_ACTOR, else the OS user)');
+  cycle
+    .command('launch')
+    .description('start the collection for a fiscal year: every responsible division gets its sheet by mail')
+    .requiredOption('--year <year>', 'fiscal year to collect (R4, 令和4年度, 2022)')
+    .requiredOption('--deadline <date>', 'last day for returns, YYYY-MM-DD (end of that day, Asia/Tokyo)')
+    .addOption(actorOption())
+    .action(runLaunch);
+  cycle.command('status').description("the cycle's progress, division by division").addOption(yearOption()).option('--json', 'print JSON').action(runStatus);
+  cycle.command('close').description('close the cycle, consolidate the returns and send the table to every division').addOption(yearOption()).addOption(actorOption()).action(runClose);
+  cycle
+    .command('export')
+    .description('write the consolidated table of a closed cycle')
+    .addOption(yearOption())
+    .addOption(new Option('--format <format>', 'table format').choices(['xlsx', 'csv']).makeOptionMandatory())
+    .requiredOption('--out <file>', 'output file')
+    .action(runExport);
+}

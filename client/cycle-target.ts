@@ -1,0 +1,45 @@
+import { userInfo } from 'node:os';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { cycleId, yearCode } from '../domain/cycle';
+import { FiscalYearError } from '../domain/fiscal-year';
+import { loadPlan, UserError } from '../master/store';
+
+/** Who takes a reform-office action: `--actor`, else TORIMATOME_ACTOR, else the OS user. */
+export function actorOf(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return option || env.TORIMATOME_ACTOR || userInfo().username;
+}
+
+export function yearArg(value: string): string {
+  try {
+    return yearCode(value);
+  } catch (err) {
+    if (err instanceof FiscalYearError) throw new UserError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * The cycle a command means: the year given, or else the one cycle still open. The
+ * municipality is the one the plan master in use belongs to.
+ */
+export async function targetCycle(client: Client, dataDir: string, year: string | undefined): Promise<string> {
+  const { plan } = await loadPlan(dataDir);
+  if (year) return cycleId(plan.municipality.id, yearArg(year));
+  const open: string[] = [];
+  for await (const execution of client.workflow.list({ query: `WorkflowType = 'cycleWorkflow' AND ExecutionStatus = 'Running'` })) {
+    if (execution.workflowId.startsWith(`cycle-${plan.municipality.id}-`)) open.push(execution.workflowId);
+  }
+  if (open.length === 1) return open[0]!;
+  if (open.length === 0) throw new UserError('開いている照会がありません。--year で年度を指定してください。');
+  throw new UserError(`開いている照会が複数あります（${open.join('、')}）。--year で年度を指定してください。`);
+}
+
+/** Runs a call against a cycle workflow, turning "no such cycle" into words. */
+export async function onCycle<T>(id: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new UserError(`照会 ${id} はありません（cycle launch で開始します）。`);
+    throw err;
+  }
+}

@@ -1,0 +1,168 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planBeforeYear } from '../../domain/cycle';
+import { DivisionDirectory } from '../../domain/division-directory';
+import { Plan, serializePlan } from '../../domain/plan';
+import { writeConsolidatedCsv } from '../../sheets/consolidated-table';
+import { listSentMail } from '../../stack/smtp-sink';
+import { torimatome } from '../support/cli';
+import { SEED_DIRECTORY_PATH, SEED_PLAN_PATH } from '../support/seed';
+import { startTestService, type TestService } from '../support/service';
+
+const seedPlan = Plan.parse(JSON.parse(readFileSync(SEED_PLAN_PATH, 'utf8')));
+const directory = DivisionDirectory.parse(JSON.parse(readFileSync(SEED_DIRECTORY_PATH, 'utf8')));
+
+let service: TestService;
+const cli = (...args: string[]) => torimatome({ cwd: service.dataDir, dataDir: service.dataDir, actor: '文化企画課 行革担当' }, ...args);
+
+interface Delivered {
+  file: string;
+  mail: ParsedMail;
+  divisionId: string;
+}
+
+async function delivered(): Promise<Delivered[]> {
+  const out: Delivered[] = [];
+  for (const file of await listSentMail(service.sentDir)) {
+    const mail = await simpleParser(readFileSync(file));
+    const to = (Array.isArray(mail.to) ? mail.to : [mail.to!]).flatMap((a) => a.value.map((v) => v.address));
+    const division = directory.divisions.find((d) => d.contact === to[0]);
+    out.push({ file, mail, divisionId: division!.id });
+  }
+  return out;
+}
+
+/** Where a header is on the sheet, found by its text as a person would. */
+function findHeader(sheet: ExcelJS.Worksheet, text: string): { row: number; col: number } {
+  for (let r = 1; r <= 20; r++) {
+    const row = sheet.getRow(r);
+    for (let c = 1; c <= row.cellCount; c++) if (String(row.getCell(c).value ?? '').replace(/\s/g, '') === text) return { row: r, col: c };
+  }
+  throw new Error(`header ${text} not on the sheet`);
+}
+
+/** Fills every input cell the division answers with the seed's own R4 mark and text. */
+async function fillAsDivision(attachment: Buffer, fill: (no: number) => { mark: string; text: string } | undefined): Promise<Buffer> {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(attachment as unknown as ArrayBuffer);
+  const sheet = workbook.worksheets.find((s) => s.state === 'visible')!;
+  const noAt = findHeader(sheet, '整理番号');
+  const markCol = findHeader(sheet, '取組状況（R4年度末時点）').col;
+  const textCol = findHeader(sheet, '取組状況（R4年度末見込み）').col;
+  for (let r = noAt.row + 1; r <= sheet.rowCount; r++) {
+    const no = Number(sheet.getRow(r).getCell(noAt.col).value);
+    if (!Number.isInteger(no) || no <= 0) continue;
+    const markCell = sheet.getRow(r).getCell(markCol);
+    if (markCell.protection?.locked !== false) continue;
+    const value = fill(no);
+    if (!value) continue;
+    markCell.value = value.mark;
+    sheet.getRow(r).getCell(textCol).value = value.text;
+  }
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}
+
+const seedAnswer = (no: number) => {
+  const item = seedPlan.items.find((i) => i.no === no)!;
+  return { mark: item.marks.R4!, text: item.statusText.R4! };
+};
+
+async function submit(divisionId: string, data: Buffer, name = `${divisionId}.xlsx`) {
+  const path = join(service.dataDir, 'filled', name);
+  mkdirSync(join(service.dataDir, 'filled'), { recursive: true });
+  writeFileSync(path, data);
+  return cli('submit', '--division', divisionId, path);
+}
+
+beforeAll(async () => {
+  service = await startTestService();
+  mkdirSync(join(service.dataDir, 'plan'), { recursive: true });
+  // The R4 replay: the master as it stood before R4's returns came in.
+  writeFileSync(join(service.dataDir, 'plan', 'plan.json'), serializePlan(planBeforeYear(seedPlan, 'R4')));
+}, 180_000);
+
+afterAll(async () => {
+  await service?.stop();
+});
+
+describe('the R4 collection, end to end on a real Temporal server and SMTP server', () => {
+  let requests: Delivered[] = [];
+
+  it('launches R4 once: every division gets its sheet by mail, a second launch is refused', async () => {
+    const launch = await cli('cycle', 'launch', '--year', 'R4', '--deadline', '2023-03-31');
+    expect(launch.stderr).toBe('');
+    expect(launch.code).toBe(0);
+    expect(launch.stdout).toContain('cycle-arao-R4 を開始しました（提出期限 令和5年3月31日（金）23:59');
+    requests = await delivered();
+    expect(requests.length).toBeGreaterThanOrEqual(10);
+    expect(requests.every((r) => r.mail.attachments.length === 1)).toBe(true);
+    expect(requests.map((r) => r.divisionId)).toContain('kokyo-shisetsu');
+
+    const again = await cli('cycle', 'launch', '--year', '令和4年度', '--deadline', '2023-03-31');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('R4の照会はすでに開始されています（cycle-arao-R4）');
+    expect((await delivered()).length).toBe(requests.length);
+  }, 120_000);
+
+  it("refuses another division's sheet and a sheet with an item left without a mark, naming the cells", async () => {
+    const somu = requests.find((r) => r.divisionId === 'somu')!;
+    const zaisei = requests.find((r) => r.divisionId === 'zaisei')!;
+    const othersSheet = await fillAsDivision(somu.mail.attachments[0]!.content, seedAnswer);
+    const wrong = await submit('zaisei', othersSheet, 'wrong-division.xlsx');
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('財政課の回答を受け付けられませんでした');
+    expect(wrong.stderr).toContain('総務課');
+
+    const missing = await fillAsDivision(zaisei.mail.attachments[0]!.content, (no) => (no === 31 ? undefined : seedAnswer(no)));
+    const refused = await submit('財政課', missing, 'missing-mark.xlsx');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/セル [A-Z]+\d+（整理番号31）/);
+  }, 120_000);
+
+  it('accepts every division filled with the seed, closes, and the table reproduces the seed', async () => {
+    for (const request of requests) {
+      const sheet = request.mail.attachments[0]!.content;
+      const filled = await fillAsDivision(sheet, seedAnswer);
+      const result = await submit(request.divisionId, filled);
+      if (result.stderr.includes('回答する項目がありません')) continue;
+      expect(result.stderr, request.divisionId).toBe('');
+      expect(result.stdout).toContain('回答を受け付けました');
+    }
+    const status = await cli('cycle', 'status', '--json');
+    const divisions = JSON.parse(status.stdout).divisions as Array<{ role: string; state: string }>;
+    expect(divisions.filter((d) => d.role === 'answer').every((d) => d.state === 'returned')).toBe(true);
+
+    const close = await cli('cycle', 'close');
+    expect(close.stderr).toBe('');
+    expect(close.stdout).toContain('未提出 0 課');
+    const csvPath = join(service.dataDir, 'r4.csv');
+    expect((await cli('cycle', 'export', '--year', 'R4', '--format', 'csv', '--out', csvPath)).code).toBe(0);
+    expect(readFileSync(csvPath, 'utf8')).toBe(writeConsolidatedCsv(seedPlan, new Map()));
+
+    const mails = await delivered();
+    const ids = mails.map((m) => m.mail.messageId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(mails.filter((m) => m.mail.subject?.startsWith('【取りまとめ結果】'))).toHaveLength(requests.length);
+
+    const closedAgain = await cli('cycle', 'close', '--year', 'R4');
+    expect(closedAgain.code).toBe(1);
+    expect(closedAgain.stderr).toContain('すでに締め切られています');
+  }, 300_000);
+
+  it('launches R5 from the closed R4: its sheets carry the R4 marks', async () => {
+    const before = (await delivered()).length;
+    expect((await cli('cycle', 'launch', '--year', 'R5', '--deadline', '2024-03-29')).code).toBe(0);
+    const r5 = (await delivered()).slice(before);
+    const somu = r5.find((r) => r.divisionId === 'somu')!;
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(somu.mail.attachments[0]!.content as unknown as ArrayBuffer);
+    const sheet = workbook.worksheets.find((s) => s.state === 'visible')!;
+    const noAt = findHeader(sheet, '整理番号');
+    const r4Col = findHeader(sheet, '取組状況（R4年度末時点）').col;
+    const row = [...Array(sheet.rowCount).keys()].map((i) => sheet.getRow(i + 1)).find((r) => r.getCell(noAt.col).value === 16)!;
+    expect(row.getCell(r4Col).value).toBe(seedAnswer(16).mark);
+  }, 120_000);
+});

@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import { UserError } from '../master/store';
+import { readRunInfo } from '../stack/run-file';
+
+/**
+ * Where the service's Temporal server and SMTP relay are. A city's own cluster or Temporal
+ * Cloud is named by the environment; otherwise the stack `torimatome dev` started, found in
+ * `<data dir>/run.json`.
+ */
+export interface TemporalSettings {
+  address: string;
+  namespace: string;
+  apiKey?: string;
+  tls?: { certPath?: string; keyPath?: string; caPath?: string };
+}
+
+export interface ServiceSettings {
+  temporal: TemporalSettings;
+  smtpUrl: string;
+  /** Where the settings came from, to tell the operator. */
+  source: 'environment' | 'run.json';
+}
+
+export async function resolveSettings(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<ServiceSettings> {
+  if (env.TEMPORAL_ADDRESS) {
+    if (!env.SMTP_URL) throw new UserError('TEMPORAL_ADDRESS is set but SMTP_URL is not: set the SMTP relay the service sends through (smtp://host:port)');
+    const tlsWanted = env.TEMPORAL_TLS === 'true' || env.TEMPORAL_TLS_CERT || env.TEMPORAL_TLS_CA || env.TEMPORAL_API_KEY;
+    return {
+      temporal: {
+        address: env.TEMPORAL_ADDRESS,
+        namespace: env.TEMPORAL_NAMESPACE || 'default',
+        apiKey: env.TEMPORAL_API_KEY || undefined,
+        tls: tlsWanted ? { certPath: env.TEMPORAL_TLS_CERT, keyPath: env.TEMPORAL_TLS_KEY, caPath: env.TEMPORAL_TLS_CA } : undefined,
+      },
+      smtpUrl: env.SMTP_URL,
+      source: 'environment',
+    };
+  }
+  const run = await readRunInfo(dataDir);
+  if (!run) {
+    throw new UserError(`torimatome のサービスが動いていません（${dataDir}/run.json がありません）。別の端末で npm start を実行するか、TEMPORAL_ADDRESS と SMTP_URL を設定してください。`);
+  }
+  return { temporal: { address: run.temporal.address, namespace: run.temporal.namespace }, smtpUrl: `smtp://${run.smtp.host}:${run.smtp.port}`, source: 'run.json' };
+}
+
+// The options both connection kinds accept alike.
+async function connectionOptions(settings: TemporalSettings): Promise<Pick<NativeConnectionOptions, 'address' | 'tls' | 'apiKey'>> {
+  const read = (path?: string) => (path ? readFile(path) : Promise.resolve(undefined));
+  const tls = settings.tls && {
+    clientCertPair: settings.tls.certPath && settings.tls.keyPath ? { crt: (await read(settings.tls.certPath))!, key: (await read(settings.tls.keyPath))! } : undefined,
+    serverRootCACertificate: await read(settings.tls.caPath),
+  };
+  return { address: settings.address, tls, apiKey: settings.apiKey };
+}
+
+export async function connectClient(settings: TemporalSettings): Promise<Client> {
+  const connection = await Connection.connect(await connectionOptions(settings));
+  return new Client({ connection, namespace: settings.namespace });
+}
+
+export async function connectWorker(settings: TemporalSettings): Promise<NativeConnection> {
+  return NativeConnection.connect(await connectionOptions(settings));
+}

@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { createMailer } from '../activities/mailer';
+import { TASK_QUEUE } from '../domain/cycle';
+import { connectClient, connectWorker, type ServiceSettings } from './settings';
+
+export interface RunningWorker {
+  /** Resolves when the worker has stopped. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/** Registers the workflows and activities on the task queue and polls until stopped. */
+export async function startWorker(settings: ServiceSettings, dataDir: string): Promise<RunningWorker> {
+  if (!runtimeInstalled) {
+    // The SDK logs every bundler module at INFO; an operator needs warnings and errors.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const connection = await connectWorker(settings.temporal);
+  const client = await connectClient(settings.temporal);
+  const mailer = createMailer(settings.smtpUrl);
+  const worker = await Worker.create({
+    connection,
+    namespace: settings.temporal.namespace,
+    taskQueue: TASK_QUEUE,
+    // The bundler reads the TypeScript source itself, whichever loader runs this process.
+    workflowsPath: join(__dirname, '..', 'workflows', 'index.ts'),
+    activities: createActivities({ dataDir, mailer, client }),
+  });
+  const done = worker.run().finally(async () => {
+    mailer.close();
+    await client.connection.close();
+    await connection.close();
+  });
+  return {
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  CYCLE_CLOSED,
+  type CloseResult,
+  closeCycleUpdate,
+  type CycleInput,
+  type CyclePhase,
+  cycleStatusQuery,
+  type DivisionStatus,
+  divisionReportSignal,
+} from './definitions';
+
+const { snapshotCycle, startDivisionWorkflows, closeDivisionWorkflows, consolidateCycle, mailConsolidatedTable } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { nonRetryableErrorTypes: ['CycleRefused'] },
+});
+
+/**
+ * Divisions are handled through activities in batches rather than as child workflows, so the
+ * cycle's history grows with the number of batches, not of divisions (a city may have
+ * thousands), and stays clear of the limit on pending children.
+ */
+const BATCH = 100;
+
+function batches<T>(all: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < all.length; i += BATCH) out.push(all.slice(i, i + BATCH));
+  return out;
+}
+
+/** One municipality's collection for one fiscal year, from launch to the consolidated table. */
+export async function cycleWorkflow(input: CycleInput): Promise<CloseResult> {
+  const cycleId = workflowInfo().workflowId;
+  let phase: CyclePhase = 'launching';
+  const divisions = new Map<string, DivisionStatus>();
+  let closedBy: string | undefined;
+  let result: CloseResult | undefined;
+
+  setHandler(cycleStatusQuery, () => ({
+    cycleId,
+    year: input.year,
+    deadline: input.deadline,
+    launchedBy: input.launchedBy,
+    phase,
+    divisions: [...divisions.values()],
+    result,
+  }));
+
+  setHandler(divisionReportSignal, (report) => {
+    const division = divisions.get(report.divisionId);
+    // A return that reaches the cycle once it is closing came too late to count.
+    if (!division || phase === 'closing' || phase === 'closed') return;
+    divisions.set(report.divisionId, { ...division, ...report });
+  });
+
+  setHandler(
+    closeCycleUpdate,
+    async ({ actor }) => {
+      closedBy = actor;
+      await condition(() => result !== undefined);
+      return result!;
+    },
+    {
+      validator: (_request: { actor: string }) => {
+        if (closedBy !== undefined) throw new Error(CYCLE_CLOSED);
+      },
+    },
+  );
+
+  const snapshot = await snapshotCycle({ cycleId, municipalityId: input.municipalityId, year: input.year });
+  for (const { divisionId, role } of snapshot.divisions) {
+    divisions.set(divisionId, { divisionId, role, state: 'preparing', attempts: 0 });
+  }
+  for (const batch of batches(snapshot.divisions)) {
+    await startDivisionWorkflows({ cycleId, year: input.year, deadline: input.deadline, divisions: batch });
+    for (const { divisionId, role } of batch) {
+      const division = divisions.get(divisionId)!;
+      if (division.state === 'preparing') division.state = role === 'answer' ? 'waiting' : 'informed';
+    }
+  }
+  phase = 'open';
+
+  await condition(() => closedBy !== undefined);
+  phase = 'closing';
+  const ids = [...divisions.keys()];
+  for (const batch of batches(ids)) await closeDivisionWorkflows({ cycleId, divisionIds: batch });
+  const accepted: Record<string, number> = {};
+  for (const d of divisions.values()) if (d.state === 'returned' && d.attempt !== undefined) accepted[d.divisionId] = d.attempt;
+  const closed = await consolidateCycle({ cycleId, year: input.year, accepted, closedBy: closedBy!, closedAt: new Date().toISOString() });
+  for (const batch of batches(ids)) await mailConsolidatedTable({ cycleId, divisionIds: batch, result: closed });
+  result = closed;
+  phase = 'closed';
+  await condition(allHandlersFinished);
+  return result;
+}

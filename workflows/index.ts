@@ -1,0 +1,2 @@
+export { cycleWorkflow } from './cycle';
+export { divisionWorkflow } from './division';
