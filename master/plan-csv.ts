@@ -12,10 +12,15 @@ function csvField(text: string): string {
 }
 
 /**
- * The plan table as CSV for Excel: the BOM makes Excel read UTF-8 rather than Shift_JIS, and
- * every line, the last one too, ends in CRLF as RFC 4180 has it.
+ * Records as CSV for Excel: the BOM makes Excel read UTF-8 rather than Shift_JIS, and every
+ * line, the last one too, ends in CRLF as RFC 4180 has it.
  */
+export function writeCsv(records: readonly (readonly string[])[]): string {
+  return `\uFEFF${records.map((row) => `${row.map(csvField).join(',')}\r\n`).join('')}`;
+}
+
+/** The plan table as CSV for Excel. */
 export function writePlanCsv(plan: Plan): string {
   const { header, rows } = planTable(plan);
-  return `\uFEFF${[header, ...rows].map((row) => `${row.map(csvField).join(',')}\r\n`).join('')}`;
+  return writeCsv([header, ...rows]);
 }

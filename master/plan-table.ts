@@ -55,7 +55,8 @@ export function columnHeader(column: PlanColumn): string {
   }
 }
 
-function tableColumns(period: PlanPeriod, statusTextYears: readonly string[], markYears: readonly string[]): PlanColumn[] {
+/** The table's columns for a plan shape: schedule for each period year, then the given status years. */
+export function tableColumns(period: PlanPeriod, statusTextYears: readonly string[], markYears: readonly string[]): PlanColumn[] {
   const years = (field: YearField, list: readonly string[]): PlanColumn[] =>
     list.map((year) => ({ kind: 'year', field, year }));
   return [
@@ -68,7 +69,8 @@ function tableColumns(period: PlanPeriod, statusTextYears: readonly string[], ma
   ];
 }
 
-function cellText(item: PlanItem, column: PlanColumn): string {
+/** The text an item shows in a column of the table. */
+export function cellText(item: PlanItem, column: PlanColumn): string {
   switch (column.kind) {
     case 'no':
       return String(item.no);

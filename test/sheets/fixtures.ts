@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import ExcelJS from 'exceljs';
+import { Plan } from '../../domain/plan';
+import type { ExpectedReturn } from '../../sheets/read-return-sheet';
+import { type ReturnSheetInput, type SheetItem, writeReturnSheet } from '../../sheets/write-return-sheet';
+import { SEED_PLAN_PATH } from '../support/seed';
+
+export const seedPlan = (): Plan => Plan.parse(JSON.parse(readFileSync(SEED_PLAN_PATH, 'utf8')));
+
+/** The plan as it stood before the year's collection: no status text or mark for `year`. */
+export function withoutYear(plan: Plan, year: string): Plan {
+  const drop = <T>(record: Record<string, T>) => Object.fromEntries(Object.entries(record).filter(([y]) => y !== year));
+  return Plan.parse({
+    ...plan,
+    statusTextYears: plan.statusTextYears.filter((y) => y !== year),
+    markYears: plan.markYears.filter((y) => y !== year),
+    items: plan.items.map((item) => ({ ...item, statusText: drop(item.statusText), marks: drop(item.marks) })),
+  });
+}
+
+/** What a division answers (it leads the item) and sees (it is a co-division). */
+export function divisionItems(plan: Plan, divisionName: string): SheetItem[] {
+  return plan.items.flatMap((item): SheetItem[] => {
+    if (item.leadDivision === divisionName) return [{ item, role: 'answer' }];
+    if (item.coDivisions.includes(divisionName)) return [{ item, role: 'readonly' }];
+    return [];
+  });
+}
+
+export const CYCLE_ID = 'cycle-arao-R4';
+export const SOMU = { divisionId: 'somu', divisionName: '総務課' };
+
+export function sheetInput(plan: Plan, division = SOMU, changes: Partial<ReturnSheetInput> = {}): ReturnSheetInput {
+  return {
+    meta: {
+      cycleId: CYCLE_ID,
+      municipalityName: '荒尾市',
+      year: 'R4',
+      ...division,
+      sheetVersion: 1,
+      deadline: '2023-03-31T23:59:59+09:00',
+      contact: '文化企画課（bunka-kikaku@city.arao.example）',
+    },
+    plan,
+    items: divisionItems(plan, division.divisionName),
+    ...changes,
+  };
+}
+
+export function expectedReturn(plan: Plan, changes: Partial<ExpectedReturn> = {}): ExpectedReturn {
+  return { cycleId: CYCLE_ID, year: 'R4', ...SOMU, sheetVersion: 1, items: divisionItems(plan, SOMU.divisionName), ...changes };
+}
+
+/** The 総務課 sheet for R4, written from the plan without R4. */
+export const somuSheet = (): Promise<Buffer> => writeReturnSheet(sheetInput(withoutYear(seedPlan(), 'R4')));
+
+type LoadInput = Parameters<ExcelJS.Xlsx['load']>[0];
+
+export async function load(data: Buffer): Promise<ExcelJS.Workbook> {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(data as unknown as LoadInput);
+  return workbook;
+}
+
+/** A workbook after someone changed it in Excel. */
+export async function edited(data: Buffer, change: (workbook: ExcelJS.Workbook) => void): Promise<Buffer> {
+  const workbook = await load(data);
+  change(workbook);
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}
