@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { addCycleCommands } from './cycle-commands';
+import { addDemoCommand } from './demo-command';
 import { addPlanCommands } from './plan-commands';
 import { addServiceCommands } from './service-commands';
 import { addSubmitCommand } from './submit-command';
@@ -15,6 +16,7 @@ export function buildCli(): Command {
   addCycleCommands(program);
   addSubmitCommand(program);
   addServiceCommands(program);
+  addDemoCommand(program);
   return program;
 }
 

@@ -113,7 +113,7 @@ function renderStatus(status: CycleStatus): string {
 
 async function runStatus(opts: { year?: string; json?: boolean }): Promise<void> {
   await withClient(async (client, dir) => {
-    const id = await targetCycle(client, dir, opts.year);
+    const id = await targetCycle(client, dir, opts.year, { orLatestClosed: true });
     const status = await onCycle(id, () => client.workflow.getHandle(id).query(cycleStatusQuery));
     process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(status));
   });
@@ -149,7 +149,7 @@ async function runClose(opts: { year?: string; actor?: string }): Promise<void> 
 
 async function runExport(opts: { year?: string; format: 'xlsx' | 'csv'; out: string }): Promise<void> {
   await withClient(async (client, dir) => {
-    const id = await targetCycle(client, dir, opts.year);
+    const id = await targetCycle(client, dir, opts.year, { orLatestClosed: true });
     const resultFile = cycleFiles(dir, id).result;
     if (!existsSync(resultFile)) throw new UserError(`${id} はまだ締め切られていません（cycle close で締め切ると取りまとめ表ができます）。`);
     const result = JSON.parse(await readFile(resultFile, 'utf8')) as CloseResult;
@@ -161,7 +161,7 @@ async function runExport(opts: { year?: string; format: 'xlsx' | 'csv'; out: str
 
 export function addCycleCommands(program: Command): void {
   const cycle = program.command('cycle').description("a fiscal year's collection: launch, watch, close, export");
-  const yearOption = () => new Option('--year <year>', 'fiscal year (R4, 令和4年度, 2022); default: the one open cycle');
+  const yearOption = () => new Option('--year <year>', 'fiscal year (R4, 令和4年度, 2022); default: the one open cycle, else the latest');
   const actorOption = () => new Option('--actor <name>', 'who takes the action (default: TORIMATOME_ACTOR, else the OS user)');
   cycle
     .command('launch')

@@ -19,19 +19,26 @@ export function yearArg(value: string): string {
 }
 
 /**
- * The cycle a command means: the year given, or else the one cycle still open. The
- * municipality is the one the plan master in use belongs to.
+ * The cycle a command means: the year given, or else the one cycle still open (or, for
+ * commands that read results, the latest one). The municipality is the one the plan master in
+ * use belongs to.
  */
-export async function targetCycle(client: Client, dataDir: string, year: string | undefined): Promise<string> {
+export async function targetCycle(client: Client, dataDir: string, year: string | undefined, opts: { orLatestClosed?: boolean } = {}): Promise<string> {
   const { plan } = await loadPlan(dataDir);
   if (year) return cycleId(plan.municipality.id, yearArg(year));
   const open: string[] = [];
-  for await (const execution of client.workflow.list({ query: `WorkflowType = 'cycleWorkflow' AND ExecutionStatus = 'Running'` })) {
-    if (execution.workflowId.startsWith(`cycle-${plan.municipality.id}-`)) open.push(execution.workflowId);
+  let latest: { id: string; start: number } | undefined;
+  for await (const execution of client.workflow.list({ query: `WorkflowType = 'cycleWorkflow'` })) {
+    if (!execution.workflowId.startsWith(`cycle-${plan.municipality.id}-`)) continue;
+    if (execution.status.name === 'RUNNING') open.push(execution.workflowId);
+    const start = execution.startTime.getTime();
+    if (!latest || start > latest.start) latest = { id: execution.workflowId, start };
   }
   if (open.length === 1) return open[0]!;
-  if (open.length === 0) throw new UserError('開いている照会がありません。--year で年度を指定してください。');
-  throw new UserError(`開いている照会が複数あります（${open.join('、')}）。--year で年度を指定してください。`);
+  if (open.length > 1) throw new UserError(`開いている照会が複数あります（${open.join('、')}）。--year で年度を指定してください。`);
+  // Reading a closed cycle's results needs no year when there is nothing else it could mean.
+  if (opts.orLatestClosed && latest) return latest.id;
+  throw new UserError('開いている照会がありません。--year で年度を指定してください。');
 }
 
 /** Runs a call against a cycle workflow, turning "no such cycle" into words. */

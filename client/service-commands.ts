@@ -1,17 +1,11 @@
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { dataDir, UserError } from '../master/store';
-import { startSmtpSink } from '../stack/smtp-sink';
-import { readRunInfo, removeRunInfo, writeRunInfo } from '../stack/run-file';
-import { startDevServer } from '../stack/temporal-dev-server';
+import { startEmbeddedService } from './embedded-service';
+import { readRunInfo, runFilePath } from '../stack/run-file';
 import { resolveSettings } from '../worker/settings';
-import type { startWorker as StartWorker } from '../worker/worker';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-// The worker brings Temporal's native runtime and the workflow bundler; only these two
-// commands need them, so the rest of the CLI starts without loading them.
-const startWorker: typeof StartWorker = (...args) => (require('../worker/worker') as { startWorker: typeof StartWorker }).startWorker(...args);
 
 /** Resolves when the operator asks the process to stop (Ctrl-C, or a service manager). */
 function untilStopped(): Promise<void> {
@@ -23,6 +17,7 @@ function untilStopped(): Promise<void> {
 async function runWorker(): Promise<void> {
   const dir = dataDir();
   const settings = await resolveSettings(dir);
+  const { startWorker } = require('../worker/worker') as typeof import('../worker/worker');
   const worker = await startWorker(settings, dir);
   say(`worker started: Temporal ${settings.temporal.address} (namespace ${settings.temporal.namespace}, from ${settings.source}), data ${dir}`);
   await Promise.race([untilStopped(), worker.done]);
@@ -36,37 +31,25 @@ async function runWorker(): Promise<void> {
 async function runDev(): Promise<void> {
   const dir = dataDir();
   const running = await readRunInfo(dir);
-  if (running) throw new UserError(`この データディレクトリ（${dir}）のサービスはすでに動いています（pid ${running.pid}）。`);
+  if (running) throw new UserError(`このデータディレクトリ（${dir}）のサービスはすでに動いています（pid ${running.pid}）。`);
   say(`データディレクトリ: ${dir}`);
   say('Temporal サーバを起動しています（初回は Temporal CLI のビルドに数分かかります）…');
-  const server = await startDevServer({ dbFile: join(dir, 'temporal', 'temporal.sqlite'), ui: true, log: (line) => say(`  ${line}`) });
-  const smtp = await startSmtpSink({ sentDir: join(dir, 'mail', 'sent') });
-  const worker = await startWorker({ temporal: { address: server.address, namespace: server.namespace }, smtpUrl: smtp.url, source: 'run.json' }, dir);
-  await writeRunInfo(dir, {
-    pid: process.pid,
-    startedAt: new Date().toISOString(),
-    dataDir: dir,
-    temporal: { address: server.address, namespace: server.namespace, uiUrl: server.uiUrl },
-    smtp: { host: smtp.host, port: smtp.port },
-  });
+  const service = await startEmbeddedService(dir, { ui: true, log: (line) => say(`  ${line}`) });
   say('');
   say('torimatome が動いています。Ctrl-C で止まります。');
-  say(`  Temporal:     ${server.address}（namespace ${server.namespace}）`);
-  if (server.uiUrl) say(`  Temporal UI:  ${server.uiUrl}`);
-  say(`  SMTP:         ${smtp.url}（送ったメールは ${join(dir, 'mail', 'sent')} に .eml で残ります）`);
-  say(`  接続情報:     ${join(dir, 'run.json')}`);
+  say(`  Temporal:     ${service.server.address}（namespace ${service.server.namespace}）`);
+  if (service.server.uiUrl) say(`  Temporal UI:  ${service.server.uiUrl}`);
+  say(`  SMTP:         ${service.smtp.url}（送ったメールは ${service.sentDir} に .eml で残ります）`);
+  say(`  接続情報:     ${runFilePath(dir)}`);
   say('');
   say('別の端末で、たとえば:');
   say('  npx torimatome plan show');
   say('  npx torimatome cycle launch --year R5 --deadline 2024-03-29');
   say('  npx torimatome cycle status');
   say('  npm run demo        # R4 の照会を最初から最後まで実演します');
-  await Promise.race([untilStopped(), worker.done]);
+  await Promise.race([untilStopped(), service.worker.done]);
   say('止めています…');
-  await worker.stop();
-  await smtp.stop();
-  await server.stop();
-  await removeRunInfo(dir);
+  await service.stop();
 }
 
 export function addServiceCommands(program: Command): void {

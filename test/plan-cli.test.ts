@@ -1,32 +1,12 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { torimatome as run } from './support/cli';
 import { SEED_OVERRIDES_PATH, SEED_PLAN_PATH, SEED_TEXT_PATH } from './support/seed';
 
-const BIN = join(__dirname, '..', 'client', 'bin.cjs');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real `torimatome` command against its own data directory. */
-async function torimatome(dataDir: string, ...args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      cwd: dataDir,
-      env: { ...process.env, TORIMATOME_DATA_DIR: join(dataDir, 'data') },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** Runs the real `torimatome` command against its own data directory, from that directory. */
+const torimatome = (dir: string, ...args: string[]) => run({ cwd: dir, dataDir: join(dir, 'data') }, ...args);
 
 const freshDir = () => mkdtempSync(join(tmpdir(), 'torimatome-cli-'));
 const masterOf = (dir: string) => readFileSync(join(dir, 'data', 'plan', 'plan.json'), 'utf8');

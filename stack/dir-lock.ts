@@ -1,0 +1,75 @@
+import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { isProcessAlive } from './process-alive';
+
+const LockOwner = z.object({ pid: z.number().int().positive(), host: z.string(), since: z.string() });
+type LockOwner = z.infer<typeof LockOwner>;
+
+export interface DirLockOptions {
+  /** Told once when the lock is held by someone else and we start waiting for it. */
+  onWait?: (owner: LockOwner | undefined) => void;
+  /** A lock whose holder has not refreshed it for this long is taken over. */
+  staleMs?: number;
+}
+
+/**
+ * Runs `fn` while holding a lock between processes on this machine: a directory, because
+ * mkdir either creates it or fails, atomically, on every file system. The holder refreshes the
+ * directory's time while it works; a lock whose holder died (its pid is gone) or stopped
+ * refreshing it is taken over, so a killed build never blocks the next one for good.
+ */
+export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, opts: DirLockOptions = {}): Promise<T> {
+  const staleMs = opts.staleMs ?? 60_000;
+  let toldWaiting = false;
+  for (;;) {
+    try {
+      await mkdir(lockDir);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const owner = await readOwner(lockDir);
+    if (await isStale(lockDir, owner, staleMs)) {
+      await rm(lockDir, { recursive: true, force: true });
+      continue;
+    }
+    if (!toldWaiting) opts.onWait?.(owner);
+    toldWaiting = true;
+    await sleep(500);
+  }
+  const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  await writeFile(join(lockDir, 'owner.json'), JSON.stringify(owner));
+  const refresh = setInterval(() => {
+    const now = new Date();
+    utimes(lockDir, now, now).catch(() => undefined);
+  }, Math.max(staleMs / 4, 10));
+  refresh.unref();
+  try {
+    return await fn();
+  } finally {
+    clearInterval(refresh);
+    await rm(lockDir, { recursive: true, force: true });
+  }
+}
+
+async function readOwner(lockDir: string): Promise<LockOwner | undefined> {
+  try {
+    return LockOwner.parse(JSON.parse(await readFile(join(lockDir, 'owner.json'), 'utf8')));
+  } catch {
+    // Just created and not written yet, or left half-written by a crash: the age check decides.
+    return undefined;
+  }
+}
+
+async function isStale(lockDir: string, owner: LockOwner | undefined, staleMs: number): Promise<boolean> {
+  if (owner && owner.host === hostname() && !isProcessAlive(owner.pid)) return true;
+  try {
+    return Date.now() - (await stat(lockDir)).mtimeMs > staleMs;
+  } catch {
+    // Released while we looked: not stale, just free; the next mkdir takes it.
+    return false;
+  }
+}
