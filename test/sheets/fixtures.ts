@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
+import { planBeforeYear } from '../../domain/cycle';
 import { Plan } from '../../domain/plan';
 import type { ExpectedReturn } from '../../sheets/read-return-sheet';
 import { type ReturnSheetInput, type SheetItem, writeReturnSheet } from '../../sheets/write-return-sheet';
@@ -8,15 +9,7 @@ import { SEED_PLAN_PATH } from '../support/seed';
 export const seedPlan = (): Plan => Plan.parse(JSON.parse(readFileSync(SEED_PLAN_PATH, 'utf8')));
 
 /** The plan as it stood before the year's collection: no status text or mark for `year`. */
-export function withoutYear(plan: Plan, year: string): Plan {
-  const drop = <T>(record: Record<string, T>) => Object.fromEntries(Object.entries(record).filter(([y]) => y !== year));
-  return Plan.parse({
-    ...plan,
-    statusTextYears: plan.statusTextYears.filter((y) => y !== year),
-    markYears: plan.markYears.filter((y) => y !== year),
-    items: plan.items.map((item) => ({ ...item, statusText: drop(item.statusText), marks: drop(item.marks) })),
-  });
-}
+export const withoutYear = (plan: Plan, year: string): Plan => Plan.parse(planBeforeYear(plan, year));
 
 /** What a division answers (it leads the item) and sees (it is a co-division). */
 export function divisionItems(plan: Plan, divisionName: string): SheetItem[] {
