@@ -24,6 +24,7 @@ export function cycleFiles(dataDir: string, cycleId: string) {
     returnRecord: (divisionId: string, attempt: number) => join(root, 'returns', divisionId, `${String(attempt).padStart(3, '0')}.json`),
     resultDir: join(root, 'result'),
     result: join(root, 'result', 'result.json'),
+    finalStatus: join(root, 'result', 'status.json'),
   };
 }
 

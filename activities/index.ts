@@ -11,7 +11,7 @@ import { consolidatePlan, writeConsolidatedCsv, writeConsolidatedWorkbook } from
 import { readReturnSheet } from '../sheets/read-return-sheet';
 import type { ReturnProblem } from '../sheets/return-problems';
 import { type SheetItem, writeReturnSheet } from '../sheets/write-return-sheet';
-import type { CloseResult, DivisionInput, FileRef, ReturnSubmission } from '../workflows/definitions';
+import type { CloseResult, CycleStatus, DivisionInput, FileRef, ReturnSubmission } from '../workflows/definitions';
 import { closeDivisionSignal } from '../workflows/definitions';
 import { cycleFiles, readRef, storeFile } from './file-store';
 import { type MailContext, requestMail, resultMail } from './mail-texts';
@@ -150,47 +150,52 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
       }
     },
 
-    async consolidateCycle(input: { cycleId: string; year: string; accepted: Record<string, number>; closedBy: string; closedAt: string }): Promise<CloseResult> {
+    async consolidateCycle(input: { status: CycleStatus; closedBy: string; closedAt: string }): Promise<CloseResult> {
+      const { cycleId, year } = input.status;
       // The result is written last; a retry that finds it returns it instead of raising the
       // plan master's version a second time.
-      const files = cycleFiles(dataDir, input.cycleId);
+      const files = cycleFiles(dataDir, cycleId);
       if (existsSync(files.result)) return JSON.parse(await readFile(files.result, 'utf8')) as CloseResult;
-      const snapshot = await loadSnapshot(dataDir, input.cycleId);
+      const snapshot = await loadSnapshot(dataDir, cycleId);
+      const accepted = Object.fromEntries(input.status.divisions.filter((d) => d.state === 'returned' && d.attempt !== undefined).map((d) => [d.divisionId, d.attempt!]));
       const answers = new Map<number, { mark: StatusMark; statusText: string }>();
-      for (const [divisionId, attempt] of Object.entries(input.accepted)) {
+      for (const [divisionId, attempt] of Object.entries(accepted)) {
         const record = JSON.parse(await readFile(files.returnRecord(divisionId, attempt), 'utf8')) as AcceptedReturn;
         for (const answer of record.answers) answers.set(answer.no, { mark: answer.mark, statusText: answer.statusText });
       }
-      const notReturned = snapshot.assignments.filter((a) => roleOf(a) === 'answer' && input.accepted[a.divisionId] === undefined).map((a) => a.divisionId);
+      const notReturned = snapshot.assignments.filter((a) => roleOf(a) === 'answer' && accepted[a.divisionId] === undefined).map((a) => a.divisionId);
       const notes = new Map(snapshot.plan.items.filter((item) => !answers.has(item.no)).map((item) => [item.no, '未提出']));
-      const consolidated = consolidatePlan(snapshot.plan, input.year, answers);
+      const consolidated = consolidatePlan(snapshot.plan, year, answers);
       const xlsx = await storeFile(
         dataDir,
-        join(files.resultDir, `${input.cycleId}-consolidated.xlsx`),
+        join(files.resultDir, `${cycleId}-consolidated.xlsx`),
         await writeConsolidatedWorkbook({
           plan: consolidated,
-          year: input.year,
+          year,
           notes,
           notReturned: notReturned.map((id) => ({ divisionId: id, divisionName: divisionById(snapshot.directory, id).name })),
         }),
       );
-      const csv = await storeFile(dataDir, join(files.resultDir, `${input.cycleId}-consolidated.csv`), writeConsolidatedCsv(consolidated, notes));
+      const csv = await storeFile(dataDir, join(files.resultDir, `${cycleId}-consolidated.csv`), writeConsolidatedCsv(consolidated, notes));
 
       // The year's results become the next version of the master in use, so next year's
       // sheets are prefilled with them.
       const { plan: current } = await loadPlan(dataDir);
-      const next = consolidatePlan(current, input.year, answers);
+      const next = consolidatePlan(current, year, answers);
       await savePlan(planPath(dataDir), { ...next, version: current.version + 1 });
 
       const result: CloseResult = {
         closedBy: input.closedBy,
         closedAt: input.closedAt,
         planVersion: current.version + 1,
-        returned: Object.keys(input.accepted).length,
+        returned: Object.keys(accepted).length,
         notReturned,
         consolidatedXlsx: xlsx,
         consolidatedCsv: csv,
       };
+      // What `cycle status` shows once the namespace no longer keeps the workflow.
+      const final: CycleStatus = { ...input.status, phase: 'closed', result };
+      await writeFileAtomic(files.finalStatus, `${JSON.stringify(final, null, 2)}\n`);
       await writeFileAtomic(files.result, `${JSON.stringify(result, null, 2)}\n`);
       return result;
     },

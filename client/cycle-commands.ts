@@ -47,6 +47,8 @@ async function runLaunch(opts: { year: string; deadline: string; actor?: string 
   await withClient(async (client, dir) => {
     const { plan } = await loadPlan(dir);
     const id = cycleId(plan.municipality.id, year);
+    // Temporal forgets a closed cycle after its retention period; its results here do not.
+    if (existsSync(cycleFiles(dir, id).result)) throw new UserError(`${year}の照会（${id}）はすでに締め切られています。同じ年度の照会を二度開始することはできません。`);
     const input: CycleInput = { municipalityId: plan.municipality.id, year, deadline, launchedBy: actorOf(opts.actor) };
     let handle;
     try {
@@ -114,7 +116,11 @@ function renderStatus(status: CycleStatus): string {
 async function runStatus(opts: { year?: string; json?: boolean }): Promise<void> {
   await withClient(async (client, dir) => {
     const id = await targetCycle(client, dir, opts.year, { orLatestClosed: true });
-    const status = await onCycle(id, () => client.workflow.getHandle(id).query(cycleStatusQuery));
+    const final = cycleFiles(dir, id).finalStatus;
+    // A closed cycle answers from the data directory, also after the namespace has dropped it.
+    const status = existsSync(final)
+      ? (JSON.parse(await readFile(final, 'utf8')) as CycleStatus)
+      : await onCycle(id, () => client.workflow.getHandle(id).query(cycleStatusQuery));
     process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(status));
   });
 }

@@ -114,4 +114,17 @@ describe('torimatome plan', () => {
     expect(badOverrides.stderr).toContain('overrides ファイル（bad-overrides.json）の内容が正しくありません');
     expect(badOverrides.stderr).toContain('items.14.reason');
   });
+
+  it('says plainly when no service is running, and checks cycle arguments first', async () => {
+    const dir = freshDir();
+    const status = await torimatome(dir, 'cycle', 'status');
+    expect(status.code).toBe(1);
+    expect(status.stderr).toContain('torimatome のサービスが動いていません');
+    const badYear = await torimatome(dir, 'cycle', 'launch', '--year', 'R0', '--deadline', '2023-03-31');
+    expect(badYear.code).toBe(1);
+    expect(badYear.stderr).toContain('年度として読めません: 「R0」');
+    const badDeadline = await torimatome(dir, 'cycle', 'launch', '--year', 'R4', '--deadline', '2023-02-30');
+    expect(badDeadline.code).toBe(1);
+    expect(badDeadline.stderr).toContain('--deadline は YYYY-MM-DD の形の日付で指定してください: 2023-02-30');
+  });
 });

@@ -6,6 +6,7 @@ import {
   closeCycleUpdate,
   type CycleInput,
   type CyclePhase,
+  type CycleStatus,
   cycleStatusQuery,
   type DivisionStatus,
   divisionReportSignal,
@@ -38,7 +39,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CloseResult> {
   let closedBy: string | undefined;
   let result: CloseResult | undefined;
 
-  setHandler(cycleStatusQuery, () => ({
+  const status = (): CycleStatus => ({
     cycleId,
     year: input.year,
     deadline: input.deadline,
@@ -46,7 +47,8 @@ export async function cycleWorkflow(input: CycleInput): Promise<CloseResult> {
     phase,
     divisions: [...divisions.values()],
     result,
-  }));
+  });
+  setHandler(cycleStatusQuery, status);
 
   setHandler(divisionReportSignal, (report) => {
     const division = divisions.get(report.divisionId);
@@ -86,9 +88,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CloseResult> {
   phase = 'closing';
   const ids = [...divisions.keys()];
   for (const batch of batches(ids)) await closeDivisionWorkflows({ cycleId, divisionIds: batch });
-  const accepted: Record<string, number> = {};
-  for (const d of divisions.values()) if (d.state === 'returned' && d.attempt !== undefined) accepted[d.divisionId] = d.attempt;
-  const closed = await consolidateCycle({ cycleId, year: input.year, accepted, closedBy: closedBy!, closedAt: new Date().toISOString() });
+  const closed = await consolidateCycle({ status: status(), closedBy: closedBy!, closedAt: new Date().toISOString() });
   for (const batch of batches(ids)) await mailConsolidatedTable({ cycleId, divisionIds: batch, result: closed });
   result = closed;
   phase = 'closed';

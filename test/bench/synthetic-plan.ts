@@ -25,12 +25,11 @@ function random(seed: number): () => number {
 
 const pick = <T>(next: () => number, list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
 
-/** Sentences joined until the text is about `length` characters, cut at the last full stop that fits. */
+/** Phrases joined until the text is at least `length` characters, ending with a full stop. */
 function prose(next: () => number, phrases: readonly string[], length: number): string {
   let text = '';
   while (text.length < length) text += pick(next, phrases);
-  const cut = text.lastIndexOf('。', length + 10);
-  return cut > length / 2 ? text.slice(0, cut + 1) : `${text.slice(0, length - 1)}。`;
+  return text.endsWith('、') ? `${text.slice(0, -1)}。` : text;
 }
 
 const AREAS = ['行政運営の効率化', '財政の健全化', '市民サービスの向上', '地域マネジメント', '人材の育成と組織力の強化', '公共施設の最適化'];

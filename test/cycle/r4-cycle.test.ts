@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planBeforeYear } from '../../domain/cycle';
 import { DivisionDirectory } from '../../domain/division-directory';
@@ -87,6 +88,11 @@ describe('the R4 collection, end to end on a real Temporal server and SMTP serve
     expect(wrong.stderr).toContain('財政課の回答を受け付けられませんでした');
     expect(wrong.stderr).toContain('総務課');
 
+    const unknown = await submit('徴収課', othersSheet, 'unknown.xlsx');
+    expect(unknown.stderr).toContain('課「徴収課」が課の名簿');
+    const informed = await submit('建築住宅課', othersSheet, 'informed.xlsx');
+    expect(informed.stderr).toContain('建築住宅課には回答する項目がありません');
+
     const missing = await fillAsDivision(zaisei.mail.attachments[0]!.content, (no) => (no === 31 ? undefined : seedAnswer(no)));
     const refused = await submit('財政課', missing, 'missing-mark.xlsx');
     expect(refused.code).toBe(1);
@@ -121,6 +127,17 @@ describe('the R4 collection, end to end on a real Temporal server and SMTP serve
     const closedAgain = await cli('cycle', 'close', '--year', 'R4');
     expect(closedAgain.code).toBe(1);
     expect(closedAgain.stderr).toContain('すでに締め切られています');
+
+    // Past the namespace's retention the workflow is gone; the cycle is still readable, and closed.
+    const client = new Client({ connection: await Connection.connect({ address: service.server.address }) });
+    await client.workflowService.deleteWorkflowExecution({ namespace: service.server.namespace, workflowExecution: { workflowId: 'cycle-arao-R4' } });
+    await expect.poll(async () => (await client.workflow.getHandle('cycle-arao-R4').describe().then(() => 'found', () => 'gone')), { timeout: 20_000 }).toBe('gone');
+    await client.connection.close();
+    const after = JSON.parse((await cli('cycle', 'status', '--year', 'R4', '--json')).stdout);
+    expect(after).toMatchObject({ phase: 'closed', result: { returned: divisions.filter((d) => d.role === 'answer').length } });
+    const relaunch = await cli('cycle', 'launch', '--year', 'R4', '--deadline', '2023-03-31');
+    expect(relaunch.code).toBe(1);
+    expect(relaunch.stderr).toContain('すでに締め切られています');
   }, 300_000);
 
   it('launches R5 from the closed R4: its sheets carry the R4 marks', async () => {

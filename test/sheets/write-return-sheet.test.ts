@@ -4,26 +4,11 @@ import { readXlsxCell } from '../../master/xlsx-cell';
 import { itemFingerprint } from '../../sheets/item-fingerprint';
 import { readMetadataSheet } from '../../sheets/return-sheet-meta';
 import { writeReturnSheet } from '../../sheets/write-return-sheet';
+import { SMALL_PLAN_HEADER } from '../fixtures/small-plan';
 import { CYCLE_ID, edited, load, seedPlan, sheetInput, somuSheet, withoutYear } from './fixtures';
 
-const HEADER = [
-  '整理番号',
-  '基本方針',
-  '施策',
-  '具体的な取組',
-  '事業概要',
-  'スケジュール（R1）',
-  'スケジュール（R2）',
-  'スケジュール（R3）',
-  'スケジュール（R4）',
-  'スケジュール（R5）',
-  '取組状況（R4年度末見込み）',
-  '取組状況（R1年度末時点）',
-  '取組状況（R2年度末時点）',
-  '取組状況（R3年度末時点）',
-  '取組状況（R4年度末時点）',
-  '担当課',
-];
+// The seed's columns for the R4 sheet are the plan table's, the same header the plan export writes.
+const HEADER = SMALL_PLAN_HEADER;
 // 総務課 leads 3, 10, 13, 14, 16-22 and is a co-division of 4 and 15; rows from 8 in number order.
 const ROW_OF: Record<number, number> = { 3: 8, 4: 9, 10: 10, 13: 11, 14: 12, 15: 13, 16: 14, 17: 15, 18: 16, 19: 17, 20: 18, 21: 19, 22: 20 };
 const ANSWER_ROWS = [8, 10, 11, 12, 14, 15, 16, 17, 18, 19, 20];

@@ -1,0 +1,715 @@
+/**
+ * Scale benchmark of a whole collection cycle on a real Temporal dev server, SMTP sink and worker
+ * process, each measured against a plain loop doing the same file and mail work without Temporal
+ * (the "floor").
+ *
+ *   npx tsx test/bench/cycle-scale.ts                    # 2000 divisions x 10 items
+ *   BENCH_DIVISIONS=50 npx tsx test/bench/cycle-scale.ts # a quick try
+ *
+ * Settings (environment): BENCH_DIVISIONS (2000), BENCH_ITEMS_PER_DIVISION (10),
+ * BENCH_CONCURRENCY (16 updates in flight), BENCH_HISTORY_SAMPLE (division histories to read;
+ * default all), BENCH_PROGRESS_S (5), BENCH_LAUNCH_TIMEOUT_S / BENCH_SUBMIT_TIMEOUT_S /
+ * BENCH_CLOSE_TIMEOUT_S (default 300 s + 0.5 s per division each), BENCH_UPDATE_TIMEOUT_S (180).
+ *
+ * It never uses the environment's TEMPORAL_ADDRESS or SMTP_URL: everything runs in a fresh
+ * temporary data directory, which is kept (with bench-result.json) for inspection.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Client, type WorkflowHandle, WorkflowIdReusePolicy } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { simpleParser } from 'mailparser';
+import nodemailer from 'nodemailer';
+import { cycleFiles, sha256, storeReceived } from '../../activities/file-store';
+import { requestMail } from '../../activities/mail-texts';
+import { assignItems, cycleId, type DivisionAssignment, deadlineOfDay, divisionWorkflowId, roleOf, TASK_QUEUE } from '../../domain/cycle';
+import { divisionById, type DivisionDirectory } from '../../domain/division-directory';
+import { type Plan, serializePlan } from '../../domain/plan';
+import { directoryPath, planPath } from '../../master/store';
+import { fillReturnSheet } from '../../sheets/fill-return-sheet';
+import { readReturnSheet } from '../../sheets/read-return-sheet';
+import { type SheetItem, writeReturnSheet } from '../../sheets/write-return-sheet';
+import { killOnExit } from '../../stack/kill-on-exit';
+import { removeRunInfo, writeRunInfo } from '../../stack/run-file';
+import { listSentMail, type SmtpSink, startSmtpSink } from '../../stack/smtp-sink';
+import { type DevServer, startDevServer } from '../../stack/temporal-dev-server';
+import { connectClient } from '../../worker/settings';
+import { type CloseResult, closeCycleUpdate, type CycleInput, type FileRef, type SubmitResult, submitReturnUpdate } from '../../workflows/definitions';
+import { BENCH_MUNICIPALITY, syntheticAnswer, syntheticMaster } from './synthetic-plan';
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+function intEnv(name: string, fallback: number, min = 1): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return value;
+}
+
+const DIVISIONS = intEnv('BENCH_DIVISIONS', 2000);
+const ITEMS_PER_DIVISION = intEnv('BENCH_ITEMS_PER_DIVISION', 10);
+const CONCURRENCY = intEnv('BENCH_CONCURRENCY', 16);
+const HISTORY_SAMPLE = intEnv('BENCH_HISTORY_SAMPLE', DIVISIONS, 0);
+const PROGRESS_MS = intEnv('BENCH_PROGRESS_S', 5) * 1000;
+const PHASE_TIMEOUT_DEFAULT_S = 300 + Math.ceil(DIVISIONS / 2);
+const LAUNCH_TIMEOUT_MS = intEnv('BENCH_LAUNCH_TIMEOUT_S', PHASE_TIMEOUT_DEFAULT_S) * 1000;
+const SUBMIT_TIMEOUT_MS = intEnv('BENCH_SUBMIT_TIMEOUT_S', PHASE_TIMEOUT_DEFAULT_S) * 1000;
+const CLOSE_TIMEOUT_MS = intEnv('BENCH_CLOSE_TIMEOUT_S', PHASE_TIMEOUT_DEFAULT_S) * 1000;
+const UPDATE_TIMEOUT_MS = intEnv('BENCH_UPDATE_TIMEOUT_S', 180) * 1000;
+const WORKER_READY_TIMEOUT_MS = 180_000;
+const WORKER_STOP_GRACE_MS = 30_000;
+
+const YEAR = 'R4';
+const DEADLINE = deadlineOfDay('2023-03-31');
+const ACTOR = 'ベンチマーク';
+const CYCLE_ID = cycleId(BENCH_MUNICIPALITY.id, YEAR);
+const BIN = resolve(__dirname, '..', '..', 'client', 'bin.cjs');
+/** Temporal's per-workflow warning limits (the hard limits are 51,200 events / 50 MB). */
+const HISTORY_WARN_EVENTS = 10_240;
+const HISTORY_WARN_BYTES = 10 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+const started = performance.now();
+function log(line: string): void {
+  const s = Math.floor((performance.now() - started) / 1000);
+  process.stdout.write(`[${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}] ${line}\n`);
+}
+const seconds = (ms: number) => Math.round(ms) / 1000;
+const fmtS = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+class BenchError extends Error {
+  override name = 'BenchError';
+}
+
+function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/** Peak (VmHWM) and current (VmRSS) resident set of a process, in bytes, from /proc. */
+function memoryOf(pid: number | undefined): { peak: number; current: number } | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    return { peak: kb('VmHWM'), current: kb('VmRSS') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Rejects with a clear message when `work` takes longer than `ms`; the work itself goes on. */
+async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BenchError(`${what} did not finish within ${seconds(ms)} s`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs `work` over `all` with at most `limit` in flight, in order of `all`. */
+async function pool<T>(all: readonly T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, all.length) }, async () => {
+    while (next < all.length) {
+      const i = next++;
+      await work(all[i]!, i);
+    }
+  });
+  await Promise.all(lanes);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stack: dev server and SMTP sinks in this process, the worker as a child process
+
+interface WorkerProcess {
+  child: ChildProcess;
+  /** Lines the worker wrote to stderr (its warnings and errors). */
+  stderrLines: string[];
+  exited: Promise<string>;
+  exitReason?: string;
+}
+
+const ECHO_LIMIT = 40;
+
+function followOutput(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let rest = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    rest += chunk;
+    const lines = rest.split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) if (line.trim() !== '') onLine(line);
+  });
+  stream.on('end', () => {
+    if (rest.trim() !== '') onLine(rest);
+  });
+}
+
+async function startWorkerProcess(dataDir: string): Promise<WorkerProcess> {
+  const env: NodeJS.ProcessEnv = { ...process.env, TORIMATOME_DATA_DIR: dataDir };
+  // The worker must find the bench's servers through run.json, never a cluster named outside.
+  for (const name of Object.keys(env)) if (name.startsWith('TEMPORAL_') || name === 'SMTP_URL') delete env[name];
+  const child = spawn(process.execPath, [BIN, 'worker'], { cwd: resolve(__dirname, '..', '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  killOnExit(child);
+  const logFile = join(dataDir, 'worker.log');
+  const worker: WorkerProcess = {
+    child,
+    stderrLines: [],
+    exited: new Promise<string>((done) => {
+      child.once('error', (err) => done(err.message));
+      child.once('close', (code, signal) => done(signal ? `killed by ${signal}` : `exit code ${code}`));
+    }),
+  };
+  void worker.exited.then((reason) => (worker.exitReason = reason));
+  let ready!: () => void;
+  const isReady = new Promise<void>((done) => (ready = done));
+  followOutput(child.stdout!, (line) => {
+    void appendFile(logFile, `${line}\n`);
+    if (line.startsWith('worker started')) ready();
+  });
+  followOutput(child.stderr!, (line) => {
+    void appendFile(logFile, `[stderr] ${line}\n`);
+    worker.stderrLines.push(line);
+    if (worker.stderrLines.length <= ECHO_LIMIT) log(`  [worker] ${line}`);
+    else if (worker.stderrLines.length === ECHO_LIMIT + 1) log(`  [worker] ... more in ${logFile}`);
+  });
+  const outcome = await within(
+    WORKER_READY_TIMEOUT_MS,
+    'the worker start (bundling the workflows)',
+    Promise.race([isReady.then(() => 'ready' as const), worker.exited.then((reason) => reason)]),
+  );
+  if (outcome !== 'ready') throw new BenchError(`the worker ended (${outcome}) before it started; its output is in ${logFile}:\n${worker.stderrLines.slice(-20).join('\n')}`);
+  return worker;
+}
+
+function assertWorkerAlive(worker: WorkerProcess): void {
+  if (worker.exitReason !== undefined) {
+    throw new BenchError(`the worker process ended (${worker.exitReason}); its last errors:\n${worker.stderrLines.slice(-20).join('\n') || '(none)'}`);
+  }
+}
+
+async function stopWorker(worker: WorkerProcess): Promise<string> {
+  if (worker.exitReason !== undefined) return `had already ended (${worker.exitReason})`;
+  worker.child.kill('SIGTERM');
+  const graceful = await Promise.race([worker.exited, sleep(WORKER_STOP_GRACE_MS).then(() => undefined)]);
+  if (graceful !== undefined) return graceful;
+  worker.child.kill('SIGKILL');
+  return `did not stop within ${WORKER_STOP_GRACE_MS / 1000} s of SIGTERM: ${await worker.exited}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What each division gets, as the activities build it
+
+interface DivisionCase {
+  divisionId: string;
+  divisionName: string;
+  contact: string;
+  assignment: DivisionAssignment;
+  items: SheetItem[];
+}
+
+function divisionCases(plan: Plan, directory: DivisionDirectory, assignments: DivisionAssignment[]): DivisionCase[] {
+  const byNo = new Map(plan.items.map((item) => [item.no, item]));
+  return assignments.map((assignment) => {
+    const division = divisionById(directory, assignment.divisionId);
+    const items: SheetItem[] = [
+      ...assignment.answers.map((no) => ({ item: byNo.get(no)!, role: 'answer' as const })),
+      ...assignment.readonly.map((no) => ({ item: byNo.get(no)!, role: 'readonly' as const })),
+    ].sort((a, b) => a.item.no - b.item.no);
+    return { divisionId: division.id, divisionName: division.name, contact: division.contact, assignment, items };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phases
+
+interface Summary {
+  [key: string]: unknown;
+}
+
+async function buildPlan(dataDir: string, summary: Summary): Promise<{ plan: Plan; directory: DivisionDirectory; cases: DivisionCase[] }> {
+  let t = performance.now();
+  const { plan, directory } = syntheticMaster(DIVISIONS, ITEMS_PER_DIVISION);
+  await mkdir(join(dataDir, 'plan'), { recursive: true });
+  const planText = serializePlan(plan);
+  await writeFile(planPath(dataDir), planText);
+  await writeFile(directoryPath(dataDir), `${JSON.stringify(directory, null, 2)}\n`);
+  log(`plan: ${plan.items.length} items, ${directory.divisions.length} divisions in ${directory.departments.length} departments; plan.json ${mib(Buffer.byteLength(planText))} (built in ${fmtS(performance.now() - t)})`);
+  // assignItems is what the snapshotCycle activity runs; timed here to explain the launch.
+  t = performance.now();
+  const { assignments, problems } = assignItems(plan, directory);
+  const assignMs = performance.now() - t;
+  if (problems.length > 0) throw new BenchError(`the synthetic plan does not assign: ${problems.slice(0, 3).join('; ')}`);
+  log(`assignItems (as in the snapshotCycle activity): ${fmtS(assignMs)} for ${plan.items.length} items x ${directory.divisions.length} divisions`);
+  summary.plan = { divisions: DIVISIONS, itemsPerDivision: ITEMS_PER_DIVISION, items: plan.items.length, planJsonBytes: Buffer.byteLength(planText), assignItemsSeconds: seconds(assignMs) };
+  return { plan, directory, cases: divisionCases(plan, directory, assignments) };
+}
+
+/** The launch's floor: each division's sheet written and mailed in one plain loop. */
+async function launchFloor(plan: Plan, directory: DivisionDirectory, cases: DivisionCase[], sink: SmtpSink): Promise<number> {
+  const office = divisionById(directory, directory.reformOffice);
+  const transport = nodemailer.createTransport({ url: sink.url, pool: true, maxConnections: 4 });
+  const t = performance.now();
+  let lastProgress = t;
+  try {
+    for (const [i, c] of cases.entries()) {
+      const sheet = await writeReturnSheet({
+        meta: {
+          cycleId: CYCLE_ID,
+          municipalityName: plan.municipality.name,
+          year: YEAR,
+          divisionId: c.divisionId,
+          divisionName: c.divisionName,
+          sheetVersion: 1,
+          deadline: DEADLINE,
+          contact: `${office.name}（${office.contact}）`,
+        },
+        plan,
+        items: c.items,
+      });
+      const { subject, text } = requestMail(
+        { municipalityName: plan.municipality.name, planTitle: plan.title, year: YEAR, divisionName: c.divisionName, reformOfficeName: office.name, reformOfficeAddress: office.contact },
+        { role: roleOf(c.assignment), deadline: DEADLINE, answers: c.assignment.answers.length, readonly: c.assignment.readonly.length },
+      );
+      await transport.sendMail({
+        from: office.contact,
+        to: [c.contact],
+        subject,
+        text,
+        messageId: `<floor.${c.divisionId}@city.bench.example>`,
+        attachments: [{ filename: `${YEAR}取組状況_${c.divisionName}.xlsx`, content: sheet }],
+      });
+      if (performance.now() - lastProgress > PROGRESS_MS) {
+        lastProgress = performance.now();
+        log(`  floor: ${i + 1} / ${cases.length} sheets written and mailed`);
+      }
+    }
+  } finally {
+    transport.close();
+  }
+  return performance.now() - t;
+}
+
+async function launchCycle(client: Client, dataDir: string, sentDir: string, worker: WorkerProcess, expected: number): Promise<{ handle: WorkflowHandle; ms: number; snapshotMs?: number; firstMailMs?: number }> {
+  const input: CycleInput = { municipalityId: BENCH_MUNICIPALITY.id, year: YEAR, deadline: DEADLINE, launchedBy: ACTOR };
+  const t = performance.now();
+  const handle = await client.workflow.start('cycleWorkflow', {
+    workflowId: CYCLE_ID,
+    taskQueue: TASK_QUEUE,
+    args: [input],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+  });
+  const snapshotFile = cycleFiles(dataDir, CYCLE_ID).snapshot;
+  let snapshotMs: number | undefined;
+  let firstMailMs: number | undefined;
+  let lastProgress = t;
+  let lastDescribe = 0;
+  for (;;) {
+    const now = performance.now();
+    const mailed = (await listSentMail(sentDir)).length;
+    if (snapshotMs === undefined && existsSync(snapshotFile)) snapshotMs = now - t;
+    if (firstMailMs === undefined && mailed > 0) firstMailMs = now - t;
+    if (mailed >= expected) return { handle, ms: now - t, snapshotMs, firstMailMs };
+    assertWorkerAlive(worker);
+    if (now - lastDescribe > 2_000) {
+      lastDescribe = now;
+      const description = await handle.describe();
+      if (description.status.name !== 'RUNNING') throw new BenchError(`the cycle workflow is ${description.status.name} before every request mail went out (${mailed} / ${expected})`);
+    }
+    if (now - t > LAUNCH_TIMEOUT_MS) {
+      throw new BenchError(`launch timed out after ${seconds(LAUNCH_TIMEOUT_MS)} s: ${mailed} / ${expected} request mails on disk${snapshotMs === undefined ? ', and the cycle snapshot was never written (snapshotCycle did not finish)' : ''}`);
+    }
+    if (now - lastProgress >= PROGRESS_MS) {
+      lastProgress = now;
+      const rss = memoryOf(worker.child.pid);
+      const rate = firstMailMs !== undefined && now - t > firstMailMs ? ` (${((mailed * 1000) / (now - t - firstMailMs)).toFixed(1)}/s since the first)` : '';
+      log(`  launch: ${mailed} / ${expected} request mails on disk${rate}; snapshot ${snapshotMs === undefined ? 'not yet taken' : `taken at ${fmtS(snapshotMs)}`}; worker RSS ${rss ? mib(rss.current) : '?'}`);
+    }
+    await sleep(250);
+  }
+}
+
+interface PreparedReturn {
+  c: DivisionCase;
+  filled: Buffer;
+  ref: FileRef;
+}
+
+/** Each division fills in the sheet it was sent and its file is stored, as `torimatome submit` stores it. */
+async function prepareReturns(dataDir: string, sentDir: string, cases: DivisionCase[]): Promise<PreparedReturn[]> {
+  const files = cycleFiles(dataDir, CYCLE_ID);
+  // The stored sheet is the mail's attachment: checked on one mail, then read from the store.
+  const first = (await listSentMail(sentDir))[0];
+  if (first) {
+    const mail = await simpleParser(await readFile(first));
+    const to = (Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : []).flatMap((a) => a.value.map((v) => v.address));
+    const c = cases.find((x) => x.contact === to[0]);
+    const attachment = mail.attachments[0];
+    if (!c || !attachment) throw new BenchError(`the request mail ${first} has no attachment or no known recipient (${to.join(', ')})`);
+    if (sha256(attachment.content) !== sha256(await readFile(files.sheet(c.divisionId, 1)))) throw new BenchError(`the sheet mailed to ${c.divisionId} is not the one stored in ${files.sheet(c.divisionId, 1)}`);
+  }
+  const out: PreparedReturn[] = [];
+  const t = performance.now();
+  let lastProgress = t;
+  for (const c of cases) {
+    if (roleOf(c.assignment) !== 'answer') continue;
+    const sheet = await readFile(files.sheet(c.divisionId, 1));
+    const filled = await fillReturnSheet(sheet, YEAR, syntheticAnswer);
+    out.push({ c, filled, ref: await storeReceived(dataDir, filled, 'xlsx') });
+    if (performance.now() - lastProgress > PROGRESS_MS) {
+      lastProgress = performance.now();
+      log(`  filling: ${out.length} / ${cases.length} sheets filled and stored`);
+    }
+  }
+  log(`filled and stored ${out.length} returns in ${fmtS(performance.now() - t)} (not part of any measurement)`);
+  return out;
+}
+
+interface SubmitStats {
+  ms: number;
+  latencies: number[];
+  refused: string[];
+  failed: string[];
+}
+
+async function submitReturns(client: Client, worker: WorkerProcess, returns: PreparedReturn[]): Promise<SubmitStats> {
+  const latencies: number[] = [];
+  const refused: string[] = [];
+  const failed: string[] = [];
+  const t = performance.now();
+  let aborted: Error | undefined;
+  const progress = setInterval(() => {
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const rss = memoryOf(worker.child.pid);
+    log(`  submit: ${latencies.length} / ${returns.length} answered (p50 ${percentile(sorted, 0.5).toFixed(0)} ms, max ${(sorted.at(-1) ?? NaN).toFixed(0)} ms); ${refused.length} refused, ${failed.length} failed; worker RSS ${rss ? mib(rss.current) : '?'}`);
+  }, PROGRESS_MS);
+  try {
+    await within(
+      SUBMIT_TIMEOUT_MS,
+      `submitting ${returns.length} returns`,
+      pool(returns, CONCURRENCY, async ({ c, ref }) => {
+        if (aborted) return;
+        if (worker.exitReason !== undefined) {
+          aborted = new BenchError(`the worker process ended (${worker.exitReason}) during the submissions`);
+          return;
+        }
+        const u = performance.now();
+        try {
+          const result: SubmitResult = await within(
+            UPDATE_TIMEOUT_MS,
+            `the submitReturn update of ${c.divisionId}`,
+            client.workflow.getHandle(divisionWorkflowId(CYCLE_ID, c.divisionId)).executeUpdate(submitReturnUpdate, {
+              args: [{ file: ref, fileName: `${YEAR}取組状況_${c.divisionName}.xlsx`, channel: 'cli', submittedBy: ACTOR }],
+            }),
+          );
+          latencies.push(performance.now() - u);
+          if (result.status !== 'accepted') refused.push(`${c.divisionId}: ${result.problems.map((p) => p.message).join(' / ')}`);
+        } catch (err) {
+          latencies.push(performance.now() - u);
+          const cause = (err as { cause?: Error }).cause;
+          failed.push(`${c.divisionId}: ${(err as Error).message}${cause ? ` (cause: ${cause.message})` : ''}`);
+          if (failed.length <= 5) log(`  submit of ${c.divisionId} failed: ${failed.at(-1)}`);
+        }
+      }),
+    );
+  } finally {
+    clearInterval(progress);
+  }
+  if (aborted) throw aborted;
+  return { ms: performance.now() - t, latencies, refused, failed };
+}
+
+async function closeCycle(handle: WorkflowHandle, sentDir: string, worker: WorkerProcess, requests: number): Promise<{ ms: number; result: CloseResult }> {
+  const t = performance.now();
+  const progress = setInterval(() => {
+    void listSentMail(sentDir).then((all) => {
+      const rss = memoryOf(worker.child.pid);
+      log(`  close: waiting ${fmtS(performance.now() - t)}; result mails on disk ${all.length - requests}; worker RSS ${rss ? mib(rss.current) : '?'}${worker.exitReason ? `; WORKER ENDED (${worker.exitReason})` : ''}`);
+    });
+  }, PROGRESS_MS);
+  try {
+    const result = await within(CLOSE_TIMEOUT_MS, 'the closeCycle update (consolidation and result mails)', handle.executeUpdate(closeCycleUpdate, { args: [{ actor: ACTOR }] }));
+    return { ms: performance.now() - t, result };
+  } finally {
+    clearInterval(progress);
+  }
+}
+
+/** The close's floor: reading every returned file with exceljs, in a plain loop. */
+async function closeFloor(returns: PreparedReturn[]): Promise<number> {
+  const t = performance.now();
+  for (const { c, filled } of returns) {
+    const reading = await readReturnSheet(filled, { cycleId: CYCLE_ID, year: YEAR, divisionId: c.divisionId, divisionName: c.divisionName, sheetVersion: 1, items: c.items });
+    if (!reading.ok) throw new BenchError(`the floor could not read ${c.divisionId}'s return: ${reading.problems.map((p) => p.message).join(' / ')}`);
+  }
+  return performance.now() - t;
+}
+
+interface HistoryFigure {
+  workflowId: string;
+  events: number;
+  bytes: number;
+}
+
+async function historyOf(client: Client, workflowId: string): Promise<HistoryFigure> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return { workflowId, events: history.events?.length ?? 0, bytes: temporal.api.history.v1.History.encode(history).finish().length };
+}
+
+async function histories(client: Client, cases: DivisionCase[]): Promise<{ cycle: HistoryFigure; cycleServerBytes?: number; divisions: HistoryFigure[]; sampled: number }> {
+  const cycle = await historyOf(client, CYCLE_ID);
+  const cycleServerBytes = (await client.workflow.getHandle(CYCLE_ID).describe()).historySize;
+  const step = HISTORY_SAMPLE >= cases.length ? 1 : cases.length / Math.max(1, HISTORY_SAMPLE);
+  const sample = HISTORY_SAMPLE === 0 ? [] : Array.from({ length: Math.min(HISTORY_SAMPLE, cases.length) }, (_, i) => cases[Math.floor(i * step)]!);
+  const divisions: HistoryFigure[] = [];
+  await pool(sample, 16, async (c) => {
+    divisions.push(await historyOf(client, divisionWorkflowId(CYCLE_ID, c.divisionId)));
+  });
+  return { cycle, cycleServerBytes, divisions, sampled: sample.length };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run
+
+interface Stack {
+  server?: DevServer;
+  sink?: SmtpSink;
+  floorSink?: SmtpSink;
+  worker?: WorkerProcess;
+  client?: Client;
+  dataDir?: string;
+}
+
+async function teardown(stack: Stack): Promise<void> {
+  const step = async (what: string, action: () => Promise<unknown>) => {
+    try {
+      const outcome = await action();
+      if (typeof outcome === 'string') log(`  ${what}: ${outcome}`);
+    } catch (err) {
+      log(`  ${what} failed: ${(err as Error).message}`);
+      process.exitCode = 1;
+    }
+  };
+  log('stopping the worker, the SMTP sinks and the dev server ...');
+  if (stack.client) await step('closing the client', () => stack.client!.connection.close());
+  if (stack.worker) await step('worker', () => stopWorker(stack.worker!));
+  if (stack.sink) await step('SMTP sink', () => stack.sink!.stop());
+  if (stack.floorSink) await step('floor SMTP sink', () => stack.floorSink!.stop());
+  if (stack.server) await step('dev server', () => stack.server!.stop().then(() => 'stopped'));
+  if (stack.dataDir) await step('run.json', () => removeRunInfo(stack.dataDir!));
+}
+
+function table(rows: Array<[string, string]>): string {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+async function run(stack: Stack): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'torimatome-bench-'));
+  stack.dataDir = dataDir;
+  const sentDir = join(dataDir, 'mail', 'sent');
+  const floorDir = join(dataDir, 'mail', 'floor');
+  const summary: Summary = { startedAt: new Date().toISOString(), dataDir, cores: cpus().length, node: process.version };
+  log(`cycle scale benchmark: ${DIVISIONS} divisions x ${ITEMS_PER_DIVISION} items, ${CONCURRENCY} updates in flight; data directory ${dataDir}`);
+
+  const { plan, directory, cases } = await buildPlan(dataDir, summary);
+  const answering = cases.filter((c) => roleOf(c.assignment) === 'answer').length;
+
+  log('starting the Temporal dev server and the SMTP sinks ...');
+  const serverLog = join(dataDir, 'temporal-server.log');
+  let serverLines = 0;
+  stack.server = await startDevServer({
+    dbFile: join(dataDir, 'temporal', 'temporal.sqlite'),
+    ui: false,
+    log: (line) => {
+      serverLines++;
+      void appendFile(serverLog, `${line}\n`);
+      if (serverLines <= 10) log(`  [temporal] ${line}`);
+    },
+  });
+  stack.sink = await startSmtpSink({ sentDir });
+  stack.floorSink = await startSmtpSink({ sentDir: floorDir });
+  await writeRunInfo(dataDir, {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    dataDir,
+    temporal: { address: stack.server.address, namespace: stack.server.namespace },
+    smtp: { host: stack.sink.host, port: stack.sink.port },
+  });
+  log(`  Temporal ${stack.server.address} (pid ${stack.server.pid}), SMTP ${stack.sink.url}, floor SMTP ${stack.floorSink.url}`);
+  log('starting the worker process (node client/bin.cjs worker) ...');
+  const workerStart = performance.now();
+  const worker = await startWorkerProcess(dataDir);
+  stack.worker = worker;
+  log(`  worker pid ${worker.child.pid} ready in ${fmtS(performance.now() - workerStart)}`);
+  stack.client = await connectClient({ address: stack.server.address, namespace: stack.server.namespace });
+  const client = stack.client;
+
+  log(`floor of the launch: ${cases.length} sheets written with writeReturnSheet and mailed in one loop, no Temporal ...`);
+  const launchFloorMs = await launchFloor(plan, directory, cases, stack.floorSink);
+  const floorMails = (await listSentMail(floorDir)).length;
+  if (floorMails !== cases.length) throw new BenchError(`the floor sink holds ${floorMails} mails, expected ${cases.length}`);
+  log(`  floor: ${fmtS(launchFloorMs)} (${(launchFloorMs / cases.length).toFixed(1)} ms a division)`);
+
+  log(`launching ${CYCLE_ID} (cycleWorkflow on task queue ${TASK_QUEUE}) ...`);
+  const launch = await launchCycle(client, dataDir, sentDir, worker, cases.length);
+  const launchRatio = launch.ms / launchFloorMs;
+  log(`  every request mail on disk after ${fmtS(launch.ms)} (snapshot at ${launch.snapshotMs === undefined ? '?' : fmtS(launch.snapshotMs)}, first mail at ${launch.firstMailMs === undefined ? '?' : fmtS(launch.firstMailMs)}); launch / floor = ${launchRatio.toFixed(2)}`);
+  summary.launch = {
+    seconds: seconds(launch.ms),
+    snapshotSeconds: launch.snapshotMs === undefined ? null : seconds(launch.snapshotMs),
+    firstMailSeconds: launch.firstMailMs === undefined ? null : seconds(launch.firstMailMs),
+    floorSeconds: seconds(launchFloorMs),
+    ratio: Number(launchRatio.toFixed(2)),
+    requestMails: cases.length,
+  };
+
+  log(`preparing ${answering} returns (fillReturnSheet + storeReceived) ...`);
+  const returns = await prepareReturns(dataDir, sentDir, cases);
+
+  log(`submitting ${returns.length} returns with the submitReturn update, ${CONCURRENCY} in flight ...`);
+  const submit = await submitReturns(client, worker, returns);
+  const sorted = [...submit.latencies].sort((a, b) => a - b);
+  const p50 = percentile(sorted, 0.5);
+  const p95 = percentile(sorted, 0.95);
+  const max = sorted.at(-1) ?? NaN;
+  log(`  ${returns.length} updates in ${fmtS(submit.ms)} (${((returns.length * 1000) / submit.ms).toFixed(1)}/s): p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, max ${max.toFixed(0)} ms; ${submit.refused.length} refused, ${submit.failed.length} failed`);
+  for (const line of [...submit.refused, ...submit.failed].slice(0, 10)) log(`    ${line}`);
+  summary.submit = {
+    updates: returns.length,
+    concurrency: CONCURRENCY,
+    seconds: seconds(submit.ms),
+    perSecond: Number(((returns.length * 1000) / submit.ms).toFixed(1)),
+    p50Ms: Math.round(p50),
+    p95Ms: Math.round(p95),
+    maxMs: Math.round(max),
+    refused: submit.refused.length,
+    failed: submit.failed.length,
+    errors: [...submit.refused, ...submit.failed].slice(0, 20),
+  };
+
+  log(`closing ${CYCLE_ID} with the closeCycle update ...`);
+  const requests = (await listSentMail(sentDir)).length;
+  const close = await closeCycle(client.workflow.getHandle(CYCLE_ID), sentDir, worker, requests);
+  const resultMails = (await listSentMail(sentDir)).length - requests;
+  log(`  closed in ${fmtS(close.ms)}: ${close.result.returned} returned, ${close.result.notReturned.length} not returned, plan version ${close.result.planVersion}; consolidated xlsx ${mib(close.result.consolidatedXlsx.bytes)}; ${resultMails} result mails`);
+  await within(60_000, 'the cycle workflow completing after the close', client.workflow.getHandle(CYCLE_ID).result());
+  log('floor of the close: readReturnSheet on every returned file in one loop ...');
+  const closeFloorMs = await closeFloor(returns);
+  const closeRatio = close.ms / closeFloorMs;
+  log(`  floor: ${fmtS(closeFloorMs)} (${(closeFloorMs / Math.max(1, returns.length)).toFixed(1)} ms a file); close / floor = ${closeRatio.toFixed(2)}`);
+  summary.close = {
+    seconds: seconds(close.ms),
+    floorSeconds: seconds(closeFloorMs),
+    ratio: Number(closeRatio.toFixed(2)),
+    returned: close.result.returned,
+    notReturned: close.result.notReturned.length,
+    consolidatedXlsxBytes: close.result.consolidatedXlsx.bytes,
+    consolidatedCsvBytes: close.result.consolidatedCsv.bytes,
+    resultMails,
+  };
+
+  log(`reading workflow histories (cycle + ${Math.min(HISTORY_SAMPLE, cases.length)} division workflows) ...`);
+  const h = await histories(client, cases);
+  const largestDivisionByEvents = h.divisions.reduce<HistoryFigure | undefined>((a, b) => (!a || b.events > a.events ? b : a), undefined);
+  const largestDivisionByBytes = h.divisions.reduce<HistoryFigure | undefined>((a, b) => (!a || b.bytes > a.bytes ? b : a), undefined);
+  const workerMemory = memoryOf(worker.child.pid);
+  const serverMemory = memoryOf(stack.server.pid);
+  const benchMemory = memoryOf(process.pid);
+  summary.history = {
+    measure: 'events counted from fetchHistory(); bytes = protobuf-encoded size of the fetched History (temporal.api.history.v1.History.encode)',
+    warnLimits: { events: HISTORY_WARN_EVENTS, bytes: HISTORY_WARN_BYTES },
+    cycle: { ...h.cycle, serverReportedBytes: h.cycleServerBytes ?? null },
+    divisionsSampled: h.sampled,
+    largestDivisionByEvents: largestDivisionByEvents ?? null,
+    largestDivisionByBytes: largestDivisionByBytes ?? null,
+  };
+  summary.memory = {
+    workerPeakRssBytes: workerMemory?.peak ?? null,
+    devServerPeakRssBytes: serverMemory?.peak ?? null,
+    benchProcessPeakRssBytes: benchMemory?.peak ?? null,
+  };
+  summary.workerStderrLines = worker.stderrLines.length;
+  summary.workerStderrFirst = worker.stderrLines.slice(0, 10);
+  summary.temporalServerLogLines = serverLines;
+
+  const under = (value: number, limit: number) => `${value < limit ? 'under' : 'OVER'} (${((100 * value) / limit).toFixed(1)} %)`;
+  const ok = submit.refused.length === 0 && submit.failed.length === 0 && close.result.returned === answering && close.result.notReturned.length === 0 && resultMails === cases.length;
+  summary.ok = ok;
+  summary.finishedAt = new Date().toISOString();
+  const resultFile = join(dataDir, 'bench-result.json');
+  await writeFile(resultFile, `${JSON.stringify(summary, null, 2)}\n`);
+
+  const rows: Array<[string, string]> = [
+    ['size', `${DIVISIONS} divisions x ${ITEMS_PER_DIVISION} items = ${plan.items.length} items`],
+    ['assignItems (in snapshotCycle)', fmtS((summary.plan as { assignItemsSeconds: number }).assignItemsSeconds * 1000)],
+    ['launch: all request mails on disk', `${fmtS(launch.ms)} (snapshot ${launch.snapshotMs === undefined ? '?' : fmtS(launch.snapshotMs)}, first mail ${launch.firstMailMs === undefined ? '?' : fmtS(launch.firstMailMs)})`],
+    ['launch floor (write + mail loop)', fmtS(launchFloorMs)],
+    ['launch / floor', launchRatio.toFixed(2)],
+    ['submit: updates', `${returns.length} at ${CONCURRENCY} in flight, ${fmtS(submit.ms)} (${((returns.length * 1000) / submit.ms).toFixed(1)}/s)`],
+    ['submit round trip p50 / p95 / max', `${p50.toFixed(0)} / ${p95.toFixed(0)} / ${max.toFixed(0)} ms`],
+    ['submit refused / failed', `${submit.refused.length} / ${submit.failed.length}`],
+    ['close (consolidate + result mails)', `${fmtS(close.ms)} (${close.result.returned} returned, ${close.result.notReturned.length} missing, xlsx ${mib(close.result.consolidatedXlsx.bytes)}, ${resultMails} result mails)`],
+    ['close floor (readReturnSheet loop)', fmtS(closeFloorMs)],
+    ['close / floor', closeRatio.toFixed(2)],
+    ['worker peak RSS (VmHWM)', workerMemory ? mib(workerMemory.peak) : '?'],
+    ['dev server / bench process peak RSS', `${serverMemory ? mib(serverMemory.peak) : '?'} / ${benchMemory ? mib(benchMemory.peak) : '?'}`],
+    ['cycle history events', `${h.cycle.events} vs warn ${HISTORY_WARN_EVENTS}: ${under(h.cycle.events, HISTORY_WARN_EVENTS)}`],
+    ['cycle history bytes (protobuf)', `${h.cycle.bytes} (server: ${h.cycleServerBytes ?? '?'}) vs warn ${HISTORY_WARN_BYTES}: ${under(h.cycle.bytes, HISTORY_WARN_BYTES)}`],
+    [
+      `largest division history (of ${h.sampled})`,
+      largestDivisionByEvents && largestDivisionByBytes ? `${largestDivisionByEvents.events} events, ${largestDivisionByBytes.bytes} bytes: ${under(largestDivisionByEvents.events, HISTORY_WARN_EVENTS)} / ${under(largestDivisionByBytes.bytes, HISTORY_WARN_BYTES)}` : 'not sampled',
+    ],
+    ['worker stderr lines / server log lines', `${worker.stderrLines.length} / ${serverLines}`],
+    ['all accepted, all closed, all mailed', ok ? 'yes' : 'NO'],
+  ];
+  process.stdout.write(`\nsummary\n${table(rows)}\n\n`);
+  log(`result written to ${resultFile}`);
+  if (!ok) throw new BenchError('the cycle did not complete cleanly: see the refused / failed / missing counts above');
+}
+
+async function main(): Promise<void> {
+  const stack: Stack = {};
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: stopping ...`);
+    void teardown(stack).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await run(stack);
+  } catch (err) {
+    process.exitCode = 1;
+    log(`BENCHMARK FAILED: ${err instanceof BenchError ? err.message : ((err as Error).stack ?? String(err))}`);
+    if (stack.dataDir) log(`data directory kept for inspection: ${stack.dataDir}`);
+  } finally {
+    if (!interrupted) await teardown(stack);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  // Anything still holding the event loop open now would be a leak; do not hang on it.
+  setTimeout(() => {
+    log('some handle kept the process alive after teardown: exiting anyway');
+    process.exit(process.exitCode ?? 0);
+  }, 10_000).unref();
+}
+
+void main();
