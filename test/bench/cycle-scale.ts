@@ -17,7 +17,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -86,6 +86,9 @@ function log(line: string): void {
 const seconds = (ms: number) => Math.round(ms) / 1000;
 const fmtS = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+/** Set once teardown starts: the servers' complaints about stopped pollers are no news then. */
+let tearingDown = false;
 
 class BenchError extends Error {
   override name = 'BenchError';
@@ -184,6 +187,7 @@ async function startWorkerProcess(dataDir: string): Promise<WorkerProcess> {
   });
   followOutput(child.stderr!, (line) => {
     void appendFile(logFile, `[stderr] ${line}\n`);
+    if (tearingDown) return;
     worker.stderrLines.push(line);
     if (worker.stderrLines.length <= ECHO_LIMIT) log(`  [worker] ${line}`);
     else if (worker.stderrLines.length === ECHO_LIMIT + 1) log(`  [worker] ... more in ${logFile}`);
@@ -206,7 +210,9 @@ function assertWorkerAlive(worker: WorkerProcess): void {
 async function stopWorker(worker: WorkerProcess): Promise<string> {
   if (worker.exitReason !== undefined) return `had already ended (${worker.exitReason})`;
   worker.child.kill('SIGTERM');
-  const graceful = await Promise.race([worker.exited, sleep(WORKER_STOP_GRACE_MS).then(() => undefined)]);
+  const grace = new AbortController();
+  const graceful = await Promise.race([worker.exited, sleep(WORKER_STOP_GRACE_MS, undefined, { signal: grace.signal }).catch(() => undefined)]);
+  grace.abort();
   if (graceful !== undefined) return graceful;
   worker.child.kill('SIGKILL');
   return `did not stop within ${WORKER_STOP_GRACE_MS / 1000} s of SIGTERM: ${await worker.exited}`;
@@ -263,7 +269,9 @@ async function buildPlan(dataDir: string, summary: Summary): Promise<{ plan: Pla
 /** The launch's floor: each division's sheet written and mailed in one plain loop. */
 async function launchFloor(plan: Plan, directory: DivisionDirectory, cases: DivisionCase[], sink: SmtpSink): Promise<number> {
   const office = divisionById(directory, directory.reformOffice);
-  const transport = nodemailer.createTransport({ url: sink.url, pool: true, maxConnections: 4 });
+  // host and port rather than `url`: nodemailer drops every other option (pool included) when
+  // given a url, and would open a new connection for each message.
+  const transport = nodemailer.createTransport({ host: sink.host, port: sink.port, pool: true, maxConnections: 1 });
   const t = performance.now();
   let lastProgress = t;
   try {
@@ -505,6 +513,7 @@ async function teardown(stack: Stack): Promise<void> {
       process.exitCode = 1;
     }
   };
+  tearingDown = true;
   log('stopping the worker, the SMTP sinks and the dev server ...');
   if (stack.client) await step('closing the client', () => stack.client!.connection.close());
   if (stack.worker) await step('worker', () => stopWorker(stack.worker!));
@@ -524,7 +533,7 @@ async function run(stack: Stack): Promise<void> {
   stack.dataDir = dataDir;
   const sentDir = join(dataDir, 'mail', 'sent');
   const floorDir = join(dataDir, 'mail', 'floor');
-  const summary: Summary = { startedAt: new Date().toISOString(), dataDir, cores: cpus().length, node: process.version };
+  const summary: Summary = { startedAt: new Date().toISOString(), dataDir, cores: cpus().length, loadAverageAtStart: loadavg(), node: process.version };
   log(`cycle scale benchmark: ${DIVISIONS} divisions x ${ITEMS_PER_DIVISION} items, ${CONCURRENCY} updates in flight; data directory ${dataDir}`);
 
   const { plan, directory, cases } = await buildPlan(dataDir, summary);
@@ -537,9 +546,11 @@ async function run(stack: Stack): Promise<void> {
     dbFile: join(dataDir, 'temporal', 'temporal.sqlite'),
     ui: false,
     log: (line) => {
-      serverLines++;
       void appendFile(serverLog, `${line}\n`);
+      if (tearingDown) return;
+      serverLines++;
       if (serverLines <= 10) log(`  [temporal] ${line}`);
+      else if (serverLines === 11) log(`  [temporal] ... more in ${serverLog}`);
     },
   });
   stack.sink = await startSmtpSink({ sentDir });
@@ -651,6 +662,7 @@ async function run(stack: Stack): Promise<void> {
   const under = (value: number, limit: number) => `${value < limit ? 'under' : 'OVER'} (${((100 * value) / limit).toFixed(1)} %)`;
   const ok = submit.refused.length === 0 && submit.failed.length === 0 && close.result.returned === answering && close.result.notReturned.length === 0 && resultMails === cases.length;
   summary.ok = ok;
+  summary.loadAverageAtEnd = loadavg();
   summary.finishedAt = new Date().toISOString();
   const resultFile = join(dataDir, 'bench-result.json');
   await writeFile(resultFile, `${JSON.stringify(summary, null, 2)}\n`);
@@ -707,7 +719,8 @@ async function main(): Promise<void> {
   }
   // Anything still holding the event loop open now would be a leak; do not hang on it.
   setTimeout(() => {
-    log('some handle kept the process alive after teardown: exiting anyway');
+    const handles = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
+    log(`some handle kept the process alive after teardown (${handles.join(', ')}): exiting anyway`);
     process.exit(process.exitCode ?? 0);
   }, 10_000).unref();
 }

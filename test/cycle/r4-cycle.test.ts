@@ -10,6 +10,7 @@ import { writeConsolidatedCsv } from '../../sheets/consolidated-table';
 import { fillReturnSheet, sheetValue } from '../../sheets/fill-return-sheet';
 import { listSentMail } from '../../stack/smtp-sink';
 import { torimatome } from '../support/cli';
+import { recordHistories, recordingHistories } from '../support/histories';
 import { SEED_DIRECTORY_PATH, SEED_PLAN_PATH } from '../support/seed';
 import { startTestService, type TestService } from '../support/service';
 
@@ -128,8 +129,11 @@ describe('the R4 collection, end to end on a real Temporal server and SMTP serve
     expect(closedAgain.code).toBe(1);
     expect(closedAgain.stderr).toContain('すでに締め切られています');
 
-    // Past the namespace's retention the workflow is gone; the cycle is still readable, and closed.
     const client = new Client({ connection: await Connection.connect({ address: service.server.address }) });
+    if (recordingHistories) {
+      await recordHistories(service.server, ['cycle-arao-R4', ...['somu', 'zaisei', 'kenchiku-jutaku'].map((d) => `division-arao-R4-${d}`)], 'v1');
+    }
+    // Past the namespace's retention the workflow is gone; the cycle is still readable, and closed.
     await client.workflowService.deleteWorkflowExecution({ namespace: service.server.namespace, workflowExecution: { workflowId: 'cycle-arao-R4' } });
     await expect.poll(async () => (await client.workflow.getHandle('cycle-arao-R4').describe().then(() => 'found', () => 'gone')), { timeout: 20_000 }).toBe('gone');
     await client.connection.close();

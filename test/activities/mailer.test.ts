@@ -1,0 +1,49 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cycleFiles } from '../../activities/file-store';
+import { createMailer, type Mailer } from '../../activities/mailer';
+import { listSentMail, type SmtpSink, startSmtpSink } from '../../stack/smtp-sink';
+
+describe('the mailer', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'torimatome-mailer-'));
+  const sentDir = join(dataDir, 'mail', 'sent');
+  let sink: SmtpSink;
+  let mailer: Mailer;
+
+  beforeAll(async () => {
+    sink = await startSmtpSink({ sentDir });
+    mailer = createMailer(sink.url);
+  });
+  afterAll(async () => {
+    mailer.close();
+    await sink.stop();
+  });
+
+  const mail = {
+    key: 'request.somu.abc123',
+    from: 'bunka-kikaku@city.arao.example',
+    to: ['somu@city.arao.example'],
+    subject: '【依頼】令和4年度 行政改革実施計画の取組状況について（総務課）',
+    text: '総務課 御中',
+    attachments: [{ filename: 'R4取組状況_総務課.xlsx', content: Buffer.from('sheet') }],
+  };
+
+  it('sends a message once however often an activity retries it, under a Message-ID derived from its key', async () => {
+    expect(await mailer.sendOnce(dataDir, 'cycle-arao-R4', mail)).toBe(true);
+    expect(await mailer.sendOnce(dataDir, 'cycle-arao-R4', mail)).toBe(false);
+    const sent = await listSentMail(sentDir);
+    expect(sent).toHaveLength(1);
+    const eml = readFileSync(sent[0]!, 'utf8');
+    expect(eml).toContain('Message-ID: <cycle-arao-R4.request.somu.abc123@city.arao.example>');
+    const record = JSON.parse(readFileSync(cycleFiles(dataDir, 'cycle-arao-R4').outboxRecord(mail.key), 'utf8'));
+    expect(record).toMatchObject({ key: mail.key, to: mail.to, subject: mail.subject });
+  });
+
+  it('keeps outboxes per cycle: the same key in another cycle is another message', async () => {
+    expect(await mailer.sendOnce(dataDir, 'cycle-arao-R5', mail)).toBe(true);
+    expect(existsSync(cycleFiles(dataDir, 'cycle-arao-R5').outboxRecord(mail.key))).toBe(true);
+    expect(await listSentMail(sentDir)).toHaveLength(2);
+  });
+});
