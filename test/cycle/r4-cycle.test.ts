@@ -144,11 +144,15 @@ describe('the R4 collection, end to end on a real Temporal server and SMTP serve
     expect(relaunch.stderr).toContain('すでに締め切られています');
   }, 300_000);
 
-  it('launches R5 from the closed R4: its sheets carry the R4 marks', async () => {
+  it('launches R5 from the closed R4: its sheets carry the R4 marks, and last year\'s sheet is refused', async () => {
     const before = (await delivered()).length;
     expect((await cli('cycle', 'launch', '--year', 'R5', '--deadline', '2024-03-29')).code).toBe(0);
     const r5 = (await delivered()).slice(before);
     const somu = r5.find((r) => r.divisionId === 'somu')!;
+    const lastYears = requests.find((r) => r.divisionId === 'somu')!;
+    const wrongCycle = await submit('somu', await fillReturnSheet(lastYears.mail.attachments[0]!.content, 'R4', seedAnswer), 'r4-sheet-for-r5.xlsx');
+    expect(wrongCycle.code).toBe(1);
+    expect(wrongCycle.stderr).toContain('cycle-arao-R4');
     expect(await sheetValue(somu.mail.attachments[0]!.content, '取組状況（R4年度末時点）', 16)).toBe(seedAnswer(16).mark);
     expect(await sheetValue(somu.mail.attachments[0]!.content, '取組状況（R5年度末時点）', 16)).toBeNull();
   }, 120_000);

@@ -1,0 +1,62 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readRunInfo } from '../stack/run-file';
+import { torimatome } from './support/cli';
+
+const BIN = join(__dirname, '..', 'client', 'bin.cjs');
+
+/** `npm start` as a user runs it: `torimatome dev` in its own process, until Ctrl-C. */
+function startDev(dataDir: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const env: NodeJS.ProcessEnv = { ...process.env, TORIMATOME_DATA_DIR: dataDir };
+  delete env.TEMPORAL_ADDRESS;
+  delete env.SMTP_URL;
+  const child = spawn(process.execPath, [BIN, 'dev'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout!.on('data', (d) => (text += d));
+  child.stderr!.on('data', (d) => (text += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => text, exited };
+}
+
+async function untilRunning(dataDir: string, output: () => string): Promise<number> {
+  await expect.poll(() => output(), { timeout: 120_000, interval: 250 }).toContain('torimatome が動いています');
+  const info = await readRunInfo(dataDir);
+  return Number(/127\.0\.0\.1:(\d+)/.exec(info!.temporal.address)![1]);
+}
+
+/** Whether anything still listens on the port: the Temporal server must be gone with dev. */
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('npm start (torimatome dev)', () => {
+  it('prints its addresses, stops cleanly on Ctrl-C, and resumes the same cycles from the same SQLite file', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'torimatome-dev-'));
+    const first = startDev(dataDir);
+    const temporalPort = await untilRunning(dataDir, first.output);
+    expect(first.output()).toMatch(/Temporal UI: +http:\/\/127\.0\.0\.1:\d+/);
+    expect(first.output()).toContain(join(dataDir, 'mail', 'sent'));
+    const cli = (...args: string[]) => torimatome({ cwd: dataDir, dataDir }, ...args);
+    expect((await cli('cycle', 'launch', '--year', 'R5', '--deadline', '2024-03-29')).code).toBe(0);
+
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    expect(existsSync(join(dataDir, 'run.json'))).toBe(false);
+    expect(await answers(temporalPort)).toBe(false);
+
+    const second = startDev(dataDir);
+    await untilRunning(dataDir, second.output);
+    const status = await cli('cycle', 'status', '--json');
+    expect(JSON.parse(status.stdout)).toMatchObject({ cycleId: 'cycle-arao-R5', phase: 'open' });
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+  }, 240_000);
+});
