@@ -10,11 +10,12 @@ import { loadPlan, planPath, savePlan, writeFileAtomic } from '../master/store';
 import { consolidatePlan, writeConsolidatedCsv, writeConsolidatedWorkbook } from '../sheets/consolidated-table';
 import { readReturnSheet } from '../sheets/read-return-sheet';
 import type { ReturnProblem } from '../sheets/return-problems';
+import { findWarnings } from '../sheets/return-warnings';
 import { type SheetItem, writeReturnSheet } from '../sheets/write-return-sheet';
 import type { CloseResult, CycleStatus, DivisionInput, FileRef, ReturnSubmission } from '../workflows/definitions';
 import { closeDivisionSignal } from '../workflows/definitions';
 import { cycleFiles, readRef, storeFile } from './file-store';
-import { type MailContext, requestMail, resultMail } from './mail-texts';
+import { type MailContext, requestMail, resultMail, sendBackMail } from './mail-texts';
 import type { Mailer } from './mailer';
 import { type CycleSnapshot, loadSnapshot, takeSnapshot } from './snapshot';
 
@@ -25,9 +26,20 @@ export interface ActivityDeps {
   client: Client;
 }
 
-interface AcceptedReturn {
+/** What the data directory keeps of each attempt: the file, the check, the answers. */
+interface ReturnRecord {
   attempt: number;
+  submission: ReturnSubmission;
+  ok: boolean;
+  problems: ReturnProblem[];
+  warnings: ReturnProblem[];
+  explanations: Record<string, string>;
   answers: Array<{ no: number; mark: StatusMark; statusText: string }>;
+  checkedAt: string;
+}
+
+async function readReturnRecord(path: string): Promise<ReturnRecord> {
+  return JSON.parse(await readFile(path, 'utf8')) as ReturnRecord;
 }
 
 function sheetItems(snapshot: CycleSnapshot, divisionId: string): SheetItem[] {
@@ -127,20 +139,78 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
       });
     },
 
-    async checkReturn(input: { cycleId: string; divisionId: string; sheetVersion: number; attempt: number; submission: ReturnSubmission }): Promise<{ ok: boolean; problems: ReturnProblem[] }> {
+    async checkReturn(input: {
+      cycleId: string;
+      divisionId: string;
+      sheetVersion: number;
+      attempt: number;
+      submission: ReturnSubmission;
+    }): Promise<{ ok: boolean; problems: ReturnProblem[]; warnings: ReturnProblem[] }> {
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
       const division = divisionById(snapshot.directory, input.divisionId);
+      const items = sheetItems(snapshot, input.divisionId);
       const reading = await readReturnSheet(await readRef(dataDir, input.submission.file), {
         cycleId: input.cycleId,
         year: snapshot.year,
         divisionId: division.id,
         divisionName: division.name,
         sheetVersion: input.sheetVersion,
-        items: sheetItems(snapshot, input.divisionId),
+        items,
       });
-      const record = { attempt: input.attempt, submission: input.submission, ok: reading.ok, problems: reading.problems, answers: reading.ok ? reading.answers : [], checkedAt: new Date().toISOString() };
+      const explanations = input.submission.explanations ?? {};
+      const warnings = reading.ok ? findWarnings(snapshot.plan, snapshot.year, items, reading.answers) : [];
+      const unexplained = warnings.filter((w) => !explanations[String(w.no)]?.trim());
+      const record: ReturnRecord = {
+        attempt: input.attempt,
+        submission: input.submission,
+        ok: reading.ok,
+        problems: reading.problems,
+        warnings,
+        explanations,
+        answers: reading.ok ? reading.answers : [],
+        checkedAt: new Date().toISOString(),
+      };
       await writeFileAtomic(cycleFiles(dataDir, input.cycleId).returnRecord(input.divisionId, input.attempt), `${JSON.stringify(record, null, 2)}\n`);
-      return { ok: reading.ok, problems: reading.problems };
+      return { ok: reading.ok, problems: reading.problems, warnings: unexplained };
+    },
+
+    async sendBack(input: { cycleId: string; divisionId: string; attempt: number; comments: Record<string, string>; sheetVersion: number; deadline: string; actor: string }): Promise<void> {
+      const snapshot = await loadSnapshot(dataDir, input.cycleId);
+      const files = cycleFiles(dataDir, input.cycleId);
+      const returned = await readReturnRecord(files.returnRecord(input.divisionId, input.attempt));
+      const division = divisionById(snapshot.directory, input.divisionId);
+      const office = divisionById(snapshot.directory, snapshot.directory.reformOffice);
+      // The division gets its own answers back, so it fixes what was commented and nothing else.
+      const data = await writeReturnSheet({
+        meta: {
+          cycleId: input.cycleId,
+          municipalityName: snapshot.plan.municipality.name,
+          year: snapshot.year,
+          divisionId: division.id,
+          divisionName: division.name,
+          sheetVersion: input.sheetVersion,
+          deadline: input.deadline,
+          contact: `${office.name}（${office.contact}）`,
+        },
+        plan: snapshot.plan,
+        items: sheetItems(snapshot, input.divisionId),
+        answers: Object.fromEntries(returned.answers.map((a) => [a.no, { mark: a.mark, statusText: a.statusText }])),
+      });
+      const sheet = await storeFile(dataDir, files.sheet(input.divisionId, input.sheetVersion), data);
+      const comments = Object.entries(input.comments).map(([no, comment]) => ({
+        no: Number(no),
+        initiative: snapshot.plan.items.find((i) => i.no === Number(no))?.initiative ?? '',
+        comment,
+      }));
+      const { subject, text } = sendBackMail(mailContext(snapshot, input.divisionId), { comments, deadline: input.deadline, sentBackBy: input.actor });
+      await mailer.sendOnce(dataDir, input.cycleId, {
+        key: `sendback.${input.divisionId}.v${input.sheetVersion}`,
+        from: office.contact,
+        to: [division.contact],
+        subject,
+        text,
+        attachments: [{ filename: sheetName(snapshot, input.divisionId), content: await readRef(dataDir, sheet) }],
+      });
     },
 
     async closeDivisionWorkflows(input: { cycleId: string; divisionIds: string[] }): Promise<void> {
@@ -157,14 +227,28 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
       const files = cycleFiles(dataDir, cycleId);
       if (existsSync(files.result)) return JSON.parse(await readFile(files.result, 'utf8')) as CloseResult;
       const snapshot = await loadSnapshot(dataDir, cycleId);
-      const accepted = Object.fromEntries(input.status.divisions.filter((d) => d.state === 'returned' && d.attempt !== undefined).map((d) => [d.divisionId, d.attempt!]));
       const answers = new Map<number, { mark: StatusMark; statusText: string }>();
-      for (const [divisionId, attempt] of Object.entries(accepted)) {
-        const record = JSON.parse(await readFile(files.returnRecord(divisionId, attempt), 'utf8')) as AcceptedReturn;
+      const notes = new Map<number, string>();
+      const addNote = (no: number, note: string) => notes.set(no, notes.has(no) ? `${notes.get(no)}／${note}` : note);
+      const returned: string[] = [];
+      for (const division of input.status.divisions) {
+        // The accepted return counts; a held one counts too, with its open warnings noted.
+        const held = division.state === 'held' ? [...(division.log ?? [])].reverse().find((l) => l.result === 'held')?.attempt : undefined;
+        const attempt = division.state === 'returned' ? division.attempt : held;
+        if (attempt === undefined) continue;
+        const record = await readReturnRecord(files.returnRecord(division.divisionId, attempt));
+        returned.push(division.divisionId);
         for (const answer of record.answers) answers.set(answer.no, { mark: answer.mark, statusText: answer.statusText });
+        for (const warning of record.warnings) {
+          const explanation = record.explanations[String(warning.no)]?.trim();
+          addNote(warning.no!, explanation ? `説明: ${explanation}` : `確認事項未回答: ${warning.message}`);
+        }
       }
-      const notReturned = snapshot.assignments.filter((a) => roleOf(a) === 'answer' && accepted[a.divisionId] === undefined).map((a) => a.divisionId);
-      const notes = new Map(snapshot.plan.items.filter((item) => !answers.has(item.no)).map((item) => [item.no, '未提出']));
+      const sentBack = new Set(input.status.divisions.filter((d) => d.state === 'sentBack').map((d) => d.divisionId));
+      const notReturned = snapshot.assignments.filter((a) => roleOf(a) === 'answer' && !returned.includes(a.divisionId)).map((a) => a.divisionId);
+      for (const assignment of snapshot.assignments.filter((a) => notReturned.includes(a.divisionId))) {
+        for (const no of assignment.answers) addNote(no, sentBack.has(assignment.divisionId) ? '差戻し中（再提出なし）' : '未提出');
+      }
       const consolidated = consolidatePlan(snapshot.plan, year, answers);
       const xlsx = await storeFile(
         dataDir,
@@ -188,7 +272,7 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
         closedBy: input.closedBy,
         closedAt: input.closedAt,
         planVersion: current.version + 1,
-        returned: Object.keys(accepted).length,
+        returned: returned.length,
         notReturned,
         consolidatedXlsx: xlsx,
         consolidatedCsv: csv,

@@ -69,3 +69,25 @@ export function resultMail(ctx: MailContext, detail: { returned: number; notRetu
     ].join('\n'),
   };
 }
+
+export function sendBackMail(
+  ctx: MailContext,
+  detail: { comments: Array<{ no: number; initiative: string; comment: string }>; deadline: string; sentBackBy: string },
+): { subject: string; text: string } {
+  const year = yearLabel(ctx.year);
+  return {
+    subject: `【差戻し】${year} ${ctx.planTitle}の取組状況の回答について（${ctx.divisionName}）`,
+    text: [
+      `${ctx.divisionName} 御中`,
+      '',
+      `ご提出いただいた${year}の取組状況の回答について、次の点を確認のうえ、再提出をお願いします。`,
+      '',
+      ...detail.comments.map((c) => `・整理番号${c.no}「${c.initiative}」: ${c.comment}`),
+      '',
+      '前回の回答を入力済みの様式を添付します。指摘の箇所を直し、このメールに添付して返信してください（前回の様式は使えません）。',
+      `提出期限: ${japaneseDateTime(detail.deadline)}`,
+      `（差戻し: ${detail.sentBackBy}）`,
+      signature(ctx),
+    ].join('\n'),
+  };
+}

@@ -5,17 +5,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdReusePolicy, WorkflowUpdateFailedError } from '@temporalio/client';
 import { type Command, Option } from 'commander';
 import { cycleFiles } from '../activities/file-store';
-import { cycleId, deadlineOfDay, TASK_QUEUE } from '../domain/cycle';
+import { loadSnapshot } from '../activities/snapshot';
+import { cycleId, deadlineOfDay, divisionWorkflowId, TASK_QUEUE } from '../domain/cycle';
+import { divisionById } from '../domain/division-directory';
 import { japaneseDateTime } from '../domain/japanese-date';
 import { dataDir, loadPlan, UserError } from '../master/store';
 import { connectClient, resolveSettings } from '../worker/settings';
-import { CYCLE_CLOSED, type CloseResult, closeCycleUpdate, type CycleInput, type CycleStatus, cycleStatusQuery, type DivisionState } from '../workflows/definitions';
-import { actorOf, onCycle, targetCycle, yearArg } from './cycle-target';
+import { CYCLE_CLOSED, NOT_RETURNED, sendBackUpdate, type CloseResult, closeCycleUpdate, type CycleInput, type CycleStatus, cycleStatusQuery, type DivisionState } from '../workflows/definitions';
+import { actorOf, collect, itemTexts, onCycle, targetCycle, yearArg } from './cycle-target';
+import { resolveDivisionArg } from './plan-commands';
 
 export const STATE_NAMES: Record<DivisionState, string> = {
   preparing: '準備中',
   waiting: '回答待ち',
+  held: '確認待ち',
   returned: '回答済み',
+  sentBack: '差戻し中',
   informed: '通知のみ',
   closed: '未提出',
 };
@@ -165,6 +170,29 @@ async function runExport(opts: { year?: string; format: 'xlsx' | 'csv'; out: str
   });
 }
 
+async function runSendBack(opts: { year?: string; division: string; comment: string[]; actor?: string }): Promise<void> {
+  const comments = itemTexts(opts.comment, '--comment');
+  if (Object.keys(comments).length === 0) throw new UserError('差戻しには --comment <整理番号>=<コメント> が一つ以上必要です。');
+  await withClient(async (client, dir) => {
+    const id = await targetCycle(client, dir, opts.year);
+    const { directory, assignments } = await loadSnapshot(dir, id);
+    const divisionId = resolveDivisionArg(directory, opts.division);
+    const name = divisionById(directory, divisionId).name;
+    const answers = assignments.find((a) => a.divisionId === divisionId)?.answers ?? [];
+    const foreign = Object.keys(comments).filter((no) => !answers.includes(Number(no)));
+    if (foreign.length > 0) throw new UserError(`整理番号${foreign.join('、')}は${name}が回答する項目ではありません。`);
+    try {
+      const { sheetVersion } = await client.workflow.getHandle(divisionWorkflowId(id, divisionId)).executeUpdate(sendBackUpdate, { args: [{ actor: actorOf(opts.actor), comments }] });
+      process.stdout.write(`${name}の回答を差し戻しました。コメントと前回の回答入りの様式（第${sheetVersion}版）をメールで送りました。\n`);
+    } catch (err) {
+      const cause = err instanceof WorkflowUpdateFailedError ? causeOf(err) : undefined;
+      if (cause === NOT_RETURNED) throw new UserError(`${name}からはまだ受け付けた回答がないため、差し戻せません。`);
+      if (cause === CYCLE_CLOSED) throw new UserError(`${id} は締め切られているため、差し戻せません。`);
+      throw err;
+    }
+  });
+}
+
 export function addCycleCommands(program: Command): void {
   const cycle = program.command('cycle').description("a fiscal year's collection: launch, watch, close, export");
   const yearOption = () => new Option('--year <year>', 'fiscal year (R4, 令和4年度, 2022); default: the one open cycle, else the latest');
@@ -178,6 +206,14 @@ export function addCycleCommands(program: Command): void {
     .action(runLaunch);
   cycle.command('status').description("the cycle's progress, division by division").addOption(yearOption()).option('--json', 'print JSON').action(runStatus);
   cycle.command('close').description('close the cycle, consolidate the returns and send the table to every division').addOption(yearOption()).addOption(actorOption()).action(runClose);
+  cycle
+    .command('send-back')
+    .description('send an accepted return back to its division with a comment per item (差戻し)')
+    .addOption(yearOption())
+    .requiredOption('--division <division>', 'division (id or Japanese name)')
+    .requiredOption('--comment <item=text>', 'comment on an item, e.g. 4=理由を具体的に; repeatable', collect, [])
+    .addOption(actorOption())
+    .action(runSendBack);
   cycle
     .command('export')
     .description('write the consolidated table of a closed cycle')

@@ -50,3 +50,19 @@ export async function onCycle<T>(id: string, call: () => Promise<T>): Promise<T>
     throw err;
   }
 }
+
+/** Commander's way to take an option several times. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** `4=text` options as texts by item number; anything else is refused with the option named. */
+export function itemTexts(values: readonly string[], option: string): Record<string, string> {
+  const texts: Record<string, string> = {};
+  for (const value of values) {
+    const m = /^\s*(\d+)\s*=(.+)$/s.exec(value);
+    if (!m || !m[2]!.trim()) throw new UserError(`${option} は <整理番号>=<文> の形で指定してください: ${value}`);
+    texts[m[1]!] = m[2]!.trim();
+  }
+  return texts;
+}

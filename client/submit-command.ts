@@ -8,7 +8,7 @@ import { divisionWorkflowId } from '../domain/cycle';
 import { dataDir, UserError } from '../master/store';
 import { connectClient, resolveSettings } from '../worker/settings';
 import { CYCLE_CLOSED, cycleStatusQuery, NOTHING_TO_ANSWER, type SubmitResult, submitReturnUpdate } from '../workflows/definitions';
-import { actorOf, onCycle, targetCycle } from './cycle-target';
+import { actorOf, collect, itemTexts, onCycle, targetCycle } from './cycle-target';
 import { resolveDivisionArg } from './plan-commands';
 import { readInputFile } from './read-input';
 
@@ -23,12 +23,18 @@ function report(divisionName: string, result: SubmitResult): void {
     process.stdout.write(`${divisionName}の回答を受け付けました（${result.attempt}回目の提出）。\n`);
     return;
   }
+  if (result.status === 'held') {
+    const lines = [`${divisionName}の回答に確認事項があります（${result.attempt}回目の提出）。各項目の理由を --explain <整理番号>=<説明> で添えて、もう一度提出してください:`];
+    for (const warning of result.warnings ?? []) lines.push(`  - ${warning.message}`);
+    throw new UserError(lines.join('\n'));
+  }
   const lines = [`${divisionName}の回答を受け付けられませんでした（${result.attempt}回目の提出）。次の点を直して、もう一度提出してください:`];
   for (const problem of result.problems) lines.push(`  - ${problem.message}`);
   throw new UserError(lines.join('\n'));
 }
 
-async function runSubmit(file: string, opts: { division: string; year?: string; actor?: string }): Promise<void> {
+async function runSubmit(file: string, opts: { division: string; year?: string; actor?: string; explain: string[] }): Promise<void> {
+  const explanations = itemTexts(opts.explain, '--explain');
   const dir = dataDir();
   const data = await readInputFile(file);
   const client = await connectClient((await resolveSettings(dir)).temporal);
@@ -44,7 +50,7 @@ async function runSubmit(file: string, opts: { division: string; year?: string; 
     let result: SubmitResult;
     try {
       result = await client.workflow.getHandle(divisionWorkflowId(id, divisionId)).executeUpdate(submitReturnUpdate, {
-        args: [{ file: stored, fileName: basename(file), channel: 'cli', submittedBy: actorOf(opts.actor) }],
+        args: [{ file: stored, fileName: basename(file), channel: 'cli', submittedBy: actorOf(opts.actor), explanations }],
       });
     } catch (err) {
       const refusal = err instanceof WorkflowUpdateFailedError ? REFUSALS[(err.cause as Error | undefined)?.message ?? ''] : undefined;
@@ -65,5 +71,6 @@ export function addSubmitCommand(program: Command): void {
     .requiredOption('--division <division>', 'division (id or Japanese name)')
     .option('--year <year>', 'fiscal year of the cycle (default: the one open cycle)')
     .option('--actor <name>', 'who submits (default: TORIMATOME_ACTOR, else the OS user)')
+    .option('--explain <item=text>', 'explanation of a warning (確認事項) for an item, e.g. 4=理由; repeatable', collect, [])
     .action(runSubmit);
 }

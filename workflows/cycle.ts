@@ -51,10 +51,10 @@ export async function cycleWorkflow(input: CycleInput): Promise<CloseResult> {
   setHandler(cycleStatusQuery, status);
 
   setHandler(divisionReportSignal, (report) => {
-    const division = divisions.get(report.divisionId);
     // A return that reaches the cycle once it is closing came too late to count.
-    if (!division || phase === 'closing' || phase === 'closed') return;
-    divisions.set(report.divisionId, { ...division, ...report });
+    if (!divisions.has(report.divisionId) || phase === 'closing' || phase === 'closed') return;
+    // The division sends its whole status, so a send-back clears what a return had set.
+    divisions.set(report.divisionId, report);
   });
 
   setHandler(

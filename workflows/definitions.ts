@@ -39,27 +39,40 @@ export interface ReturnSubmission {
   fileName: string;
   channel: ReturnChannel;
   submittedBy: string;
+  /** 説明: the division's answer to a warning, by item number. */
+  explanations?: Record<string, string>;
 }
+
+/** accepted; held: warnings wait for an explanation; refused: errors to fix. */
+export type SubmitStatus = 'accepted' | 'held' | 'refused';
 
 export interface SubmitResult {
-  status: 'accepted' | 'refused';
+  status: SubmitStatus;
   attempt: number;
   problems: ReturnProblem[];
+  /** 確認事項 still without an explanation. */
+  warnings?: ReturnProblem[];
 }
 
-export type DivisionState = 'preparing' | 'waiting' | 'returned' | 'informed' | 'closed';
+export type DivisionState = 'preparing' | 'waiting' | 'held' | 'returned' | 'sentBack' | 'informed' | 'closed';
 
-export interface DivisionReport {
+/** One entry of a division's timeline: each attempt and each send-back. */
+export interface AttemptRecord {
+  attempt: number;
+  result: SubmitStatus | 'sentBack';
+  at: string;
+  by: string;
+}
+
+export interface DivisionStatus {
   divisionId: string;
+  role: DivisionRole;
   state: DivisionState;
+  attempts: number;
   /** The accepted attempt that counts, once returned. */
   attempt?: number;
   returnedAt?: string;
-}
-
-export interface DivisionStatus extends DivisionReport {
-  role: DivisionRole;
-  attempts: number;
+  log?: AttemptRecord[];
 }
 
 export type CyclePhase = 'launching' | 'open' | 'closing' | 'closed';
@@ -85,13 +98,16 @@ export interface CycleStatus {
 }
 
 export const cycleStatusQuery = defineQuery<CycleStatus>('cycleStatus');
-export const divisionReportSignal = defineSignal<[DivisionReport]>('divisionReport');
+export const divisionReportSignal = defineSignal<[DivisionStatus]>('divisionReport');
 export const closeCycleUpdate = defineUpdate<CloseResult, [{ actor: string }]>('closeCycle');
 
 export const divisionStatusQuery = defineQuery<DivisionStatus>('divisionStatus');
 export const submitReturnUpdate = defineUpdate<SubmitResult, [ReturnSubmission]>('submitReturn');
+/** 差戻し: the reform office refuses an accepted return, with a comment per item number. */
+export const sendBackUpdate = defineUpdate<{ sheetVersion: number }, [{ actor: string; comments: Record<string, string> }]>('sendBack');
 export const closeDivisionSignal = defineSignal('closeDivision');
 
 /** Why an update was refused by the workflow's own state, for the client to put into words. */
 export const CYCLE_CLOSED = 'CycleClosed';
 export const NOTHING_TO_ANSWER = 'NothingToAnswer';
+export const NOT_RETURNED = 'NotReturned';

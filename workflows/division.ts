@@ -1,6 +1,7 @@
 import { allHandlersFinished, condition, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
+  type AttemptRecord,
   CYCLE_CLOSED,
   closeDivisionSignal,
   type DivisionInput,
@@ -8,12 +9,15 @@ import {
   type DivisionState,
   type DivisionStatus,
   divisionStatusQuery,
+  NOT_RETURNED,
   NOTHING_TO_ANSWER,
   type ReturnSubmission,
+  sendBackUpdate,
+  type SubmitStatus,
   submitReturnUpdate,
 } from './definitions';
 
-const { prepareSheet, sendRequestMail } = proxyActivities<Activities>({
+const { prepareSheet, sendRequestMail, sendBack } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
 });
 
@@ -30,32 +34,67 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
   let attempts = 0;
   let accepted: number | undefined;
   let returnedAt: string | undefined;
+  let sheetVersion = input.sheetVersion;
   let closed = false;
+  const log: AttemptRecord[] = [];
 
-  const status = (): DivisionStatus => ({ divisionId: input.divisionId, role: input.role, state, attempts, attempt: accepted, returnedAt });
+  const status = (): DivisionStatus => ({ divisionId: input.divisionId, role: input.role, state, attempts, attempt: accepted, returnedAt, log: [...log] });
+  const report = () => getExternalWorkflowHandle(input.cycleId).signal(divisionReportSignal, status());
+  const refuseWhenClosed = () => {
+    if (closed) throw new Error(CYCLE_CLOSED);
+  };
 
   setHandler(divisionStatusQuery, status);
   setHandler(closeDivisionSignal, () => {
     closed = true;
   });
+
   setHandler(
     submitReturnUpdate,
     async (submission) => {
       const attempt = ++attempts;
-      const check = await checkReturn({ cycleId: input.cycleId, divisionId: input.divisionId, sheetVersion: input.sheetVersion, attempt, submission });
-      if (check.ok) {
+      const check = await checkReturn({ cycleId: input.cycleId, divisionId: input.divisionId, sheetVersion, attempt, submission });
+      const warnings = check.warnings ?? [];
+      const result: SubmitStatus = !check.ok ? 'refused' : warnings.length > 0 ? 'held' : 'accepted';
+      log.push({ attempt, result, at: new Date().toISOString(), by: submission.submittedBy });
+      if (result === 'accepted') {
         accepted = attempt;
         returnedAt = new Date().toISOString();
         state = 'returned';
-        await getExternalWorkflowHandle(input.cycleId).signal(divisionReportSignal, status());
+        await report();
+      } else if (result === 'held' && accepted === undefined) {
+        // An earlier accepted return keeps counting until a new one is accepted.
+        state = 'held';
+        await report();
       }
-      return { status: check.ok ? 'accepted' : 'refused', attempt, problems: check.problems };
+      return { status: result, attempt, problems: check.problems, warnings };
     },
     {
       // Only what the workflow's own state rules out; this leaves nothing in the history.
       validator: (_submission: ReturnSubmission) => {
-        if (closed) throw new Error(CYCLE_CLOSED);
+        refuseWhenClosed();
         if (input.role === 'inform') throw new Error(NOTHING_TO_ANSWER);
+      },
+    },
+  );
+
+  setHandler(
+    sendBackUpdate,
+    async ({ actor, comments }) => {
+      const attempt = accepted!;
+      accepted = undefined;
+      returnedAt = undefined;
+      state = 'sentBack';
+      sheetVersion++;
+      log.push({ attempt, result: 'sentBack', at: new Date().toISOString(), by: actor });
+      await report();
+      await sendBack({ cycleId: input.cycleId, divisionId: input.divisionId, attempt, comments, sheetVersion, deadline: input.deadline, actor });
+      return { sheetVersion };
+    },
+    {
+      validator: (_request: { actor: string; comments: Record<string, string> }) => {
+        refuseWhenClosed();
+        if (accepted === undefined) throw new Error(NOT_RETURNED);
       },
     },
   );
@@ -65,6 +104,8 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
   if (state === 'preparing') state = input.role === 'answer' ? 'waiting' : 'informed';
 
   await condition(() => closed && allHandlersFinished());
-  if (accepted === undefined) state = 'closed';
+  // Handlers change the state while this function waits; a held or sent-back return stays so.
+  const pending: DivisionState[] = ['held', 'sentBack'];
+  if (accepted === undefined && !pending.includes(state)) state = 'closed';
   return status();
 }

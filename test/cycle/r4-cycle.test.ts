@@ -18,6 +18,7 @@ const seedPlan = Plan.parse(JSON.parse(readFileSync(SEED_PLAN_PATH, 'utf8')));
 const directory = DivisionDirectory.parse(JSON.parse(readFileSync(SEED_DIRECTORY_PATH, 'utf8')));
 
 let service: TestService;
+const ITEM_4_EXPLANATION = 'コロナ禍で地域活動が停滞し、地区協議会10年の総括に至らなかったため';
 const cli = (...args: string[]) => torimatome({ cwd: service.dataDir, dataDir: service.dataDir, actor: '文化企画課 行革担当' }, ...args);
 
 interface Delivered {
@@ -100,25 +101,53 @@ describe('the R4 collection, end to end on a real Temporal server and SMTP serve
     expect(refused.stderr).toMatch(/セル [A-Z]+\d+（整理番号31）/);
   }, 120_000);
 
-  it('accepts every division filled with the seed, closes, and the table reproduces the seed', async () => {
+  it('accepts every division filled with the seed, asks for an explanation of item 4, takes a send-back and a resubmission', async () => {
     for (const request of requests) {
       const sheet = request.mail.attachments[0]!.content;
       const filled = await fillAsDivision(sheet, seedAnswer);
       const result = await submit(request.divisionId, filled);
       if (result.stderr.includes('回答する項目がありません')) continue;
+      if (request.divisionId === 'kurashi') {
+        // Item 4 went from △ in R3 to × in R4: the return is held until the division explains.
+        expect(result.code).toBe(1);
+        expect(result.stderr).toContain('確認事項があります');
+        expect(result.stderr).toMatch(/セル O\d+（整理番号4）: 取組状況が前年度の「△」から「×」に下がっています/);
+        const explained = await cli('submit', '--division', 'kurashi', '--explain', `4=${ITEM_4_EXPLANATION}`, join(service.dataDir, 'filled', 'kurashi.xlsx'));
+        expect(explained.stdout).toContain('回答を受け付けました（2回目の提出）');
+        continue;
+      }
       expect(result.stderr, request.divisionId).toBe('');
       expect(result.stdout).toContain('回答を受け付けました');
     }
-    const status = await cli('cycle', 'status', '--json');
-    const divisions = JSON.parse(status.stdout).divisions as Array<{ role: string; state: string }>;
-    expect(divisions.filter((d) => d.role === 'answer').every((d) => d.state === 'returned')).toBe(true);
 
+    // 差戻し: 総務課's accepted return goes back with a comment and its own answers filled in.
+    const before = (await delivered()).length;
+    const sentBack = await cli('cycle', 'send-back', '--division', '総務課', '--comment', '16=研修の参加人数を書いてください');
+    expect(sentBack.stderr).toBe('');
+    const [sendBackMail] = (await delivered()).slice(before);
+    expect(sendBackMail!.mail.subject).toBe('【差戻し】令和4年度 行政改革実施計画の取組状況の回答について（総務課）');
+    expect(sendBackMail!.mail.text).toContain('整理番号16「管理職のマネジメント能力向上のための人事制度の構築」: 研修の参加人数を書いてください');
+    const secondSheet = sendBackMail!.mail.attachments[0]!.content;
+    expect(await sheetValue(secondSheet, '取組状況（R4年度末時点）', 16)).toBe(seedAnswer(16).mark);
+    const outdated = await submit('somu', await fillAsDivision(requests.find((r) => r.divisionId === 'somu')!.mail.attachments[0]!.content, seedAnswer), 'somu-old.xlsx');
+    expect(outdated.stderr).toContain('古い回答様式（第1版）');
+    expect((await submit('somu', secondSheet, 'somu-v2.xlsx')).stdout).toContain('回答を受け付けました（3回目の提出）');
+
+    const status = await cli('cycle', 'status', '--json');
+    const divisions = JSON.parse(status.stdout).divisions as Array<{ divisionId: string; role: string; state: string; log: Array<{ attempt: number; result: string }> }>;
+    expect(divisions.filter((d) => d.role === 'answer').every((d) => d.state === 'returned')).toBe(true);
+    expect(divisions.find((d) => d.divisionId === 'somu')!.log.map((l) => `${l.attempt}:${l.result}`)).toEqual(['1:accepted', '1:sentBack', '2:refused', '3:accepted']);
+  }, 300_000);
+
+  it('closes: the table reproduces the seed with the explanation in 備考, and goes to every division once', async () => {
+    const status = await cli('cycle', 'status', '--json');
+    const divisions = JSON.parse(status.stdout).divisions as Array<{ role: string }>;
     const close = await cli('cycle', 'close');
     expect(close.stderr).toBe('');
     expect(close.stdout).toContain('未提出 0 課');
     const csvPath = join(service.dataDir, 'r4.csv');
     expect((await cli('cycle', 'export', '--year', 'R4', '--format', 'csv', '--out', csvPath)).code).toBe(0);
-    expect(readFileSync(csvPath, 'utf8')).toBe(writeConsolidatedCsv(seedPlan, new Map()));
+    expect(readFileSync(csvPath, 'utf8')).toBe(writeConsolidatedCsv(seedPlan, new Map([[4, `説明: ${ITEM_4_EXPLANATION}`]])));
 
     const mails = await delivered();
     const ids = mails.map((m) => m.mail.messageId);
@@ -131,11 +160,11 @@ describe('the R4 collection, end to end on a real Temporal server and SMTP serve
 
     const client = new Client({ connection: await Connection.connect({ address: service.server.address }) });
     if (recordingHistories) {
-      await recordHistories(service.server, ['cycle-arao-R4', ...['somu', 'zaisei', 'kenchiku-jutaku'].map((d) => `division-arao-R4-${d}`)], 'v1');
+      await recordHistories(service.server, ['cycle-arao-R4', ...['somu', 'zaisei', 'kenchiku-jutaku', 'kurashi'].map((d) => `division-arao-R4-${d}`)], 'v2');
     }
     // Past the namespace's retention the workflow is gone; the cycle is still readable, and closed.
     await client.workflowService.deleteWorkflowExecution({ namespace: service.server.namespace, workflowExecution: { workflowId: 'cycle-arao-R4' } });
-    await expect.poll(async () => (await client.workflow.getHandle('cycle-arao-R4').describe().then(() => 'found', () => 'gone')), { timeout: 20_000 }).toBe('gone');
+    await expect.poll(async () => (await client.workflow.getHandle('cycle-arao-R4').describe().then(() => 'found', () => 'gone')), { timeout: 90_000, interval: 1_000 }).toBe('gone');
     await client.connection.close();
     const after = JSON.parse((await cli('cycle', 'status', '--year', 'R4', '--json')).stdout);
     expect(after).toMatchObject({ phase: 'closed', result: { returned: divisions.filter((d) => d.role === 'answer').length } });

@@ -1,0 +1,74 @@
+/**
+ * 確認事項: values that look wrong but may be right. A return with one is held until the
+ * division explains it; the explanation goes to the consolidated table's 備考.
+ */
+import { fiscalYearCode, parseFiscalYear } from '../domain/fiscal-year';
+import { type Plan, type PlanItem, periodYears } from '../domain/plan';
+import { CONTINUE, type ScheduleEntry } from '../domain/schedule';
+import type { StatusMark } from '../domain/status-mark';
+import type { ReturnAnswer } from './read-return-sheet';
+import { cellProblem, type ProblemKind, type ReturnProblem } from './return-problems';
+import { itemRows, type SheetItem, sheetLayout, sheetShape } from './return-sheet-layout';
+
+const kind = <A extends unknown[]>(code: string, message: (...args: A) => string): ProblemKind<A> => ({ code, message });
+
+/** Below this many characters a status text does not say what was done. */
+export const SHORT_TEXT = 20;
+
+export const RETURN_WARNINGS = {
+  markBackwards: kind('mark-backwards', (before: StatusMark, now: StatusMark) => `取組状況が前年度の「${before}」から「${now}」に下がっています。理由を説明してください`),
+  doneWhileStudying: kind('done-while-studying', () => 'スケジュールでは今年度は「検討」ですが、「○」（実施済み）になっています。内容を確かめ、説明してください'),
+  notYetWhileScheduled: kind('not-yet-while-scheduled', () => 'スケジュールでは今年度は「実施」ですが、「-」（翌年度以降実施）になっています。理由を説明してください'),
+  sameTextAsLastYear: kind('same-text-as-last-year', () => '取組状況の文が前年度と同じです。今年度の状況を書くか、同じである理由を説明してください'),
+  shortText: kind('short-text', (length: number) => `取組状況の文が短すぎます（${length}文字）。今年度の取組が分かるように書くか、理由を説明してください`),
+};
+
+const RANK: Partial<Record<StatusMark, number>> = { '○': 3, '△': 2, '×': 1 };
+
+/** What the schedule says for the year: its own entry, or the one an arrow continues. */
+export function scheduledEntry(plan: Plan, item: PlanItem, year: string): ScheduleEntry {
+  let entry: ScheduleEntry = '';
+  for (const y of periodYears(plan.period)) {
+    const own = item.schedule[y] ?? '';
+    if (own !== CONTINUE) entry = own;
+    if (y === year) return entry;
+  }
+  return '';
+}
+
+/** The warnings of an accepted reading, each naming the cell it is about. */
+export function findWarnings(plan: Plan, year: string, items: readonly SheetItem[], answers: readonly ReturnAnswer[]): ReturnProblem[] {
+  const layout = sheetLayout(sheetShape(plan, year));
+  const rowOf = new Map(itemRows(items).map((r) => [r.item.no, r.row]));
+  const cell = (column: number, no: number) => ({ cell: `${columnLetter(column)}${rowOf.get(no)}`, no });
+  const previous = fiscalYearCode(parseFiscalYear(year) - 1);
+  const warnings: ReturnProblem[] = [];
+  for (const answer of answers) {
+    const item = items.find((i) => i.item.no === answer.no)?.item;
+    if (!item) continue;
+    const mark = cell(layout.markColumn, answer.no);
+    const text = cell(layout.statusTextColumn, answer.no);
+    const before = item.marks[previous] ?? '';
+    if ((RANK[answer.mark] ?? 0) > 0 && (RANK[answer.mark] ?? 0) < (RANK[before] ?? 0)) {
+      warnings.push(cellProblem(RETURN_WARNINGS.markBackwards, mark, before, answer.mark));
+    }
+    const scheduled = scheduledEntry(plan, item, year);
+    if (answer.mark === '○' && scheduled === '検討') warnings.push(cellProblem(RETURN_WARNINGS.doneWhileStudying, mark));
+    if (answer.mark === '-' && scheduled === '実施') warnings.push(cellProblem(RETURN_WARNINGS.notYetWhileScheduled, mark));
+    const lastText = item.statusText[previous];
+    if (lastText && lastText.trim() === answer.statusText.trim()) warnings.push(cellProblem(RETURN_WARNINGS.sameTextAsLastYear, text));
+    else if ([...answer.statusText].length < SHORT_TEXT) warnings.push(cellProblem(RETURN_WARNINGS.shortText, text, [...answer.statusText].length));
+  }
+  return warnings;
+}
+
+function columnLetter(column: number): string {
+  let n = column;
+  let letters = '';
+  while (n > 0) {
+    const r = (n - 1) % 26;
+    letters = String.fromCharCode(65 + r) + letters;
+    n = Math.floor((n - 1) / 26);
+  }
+  return letters;
+}
