@@ -12,10 +12,12 @@ import { readReturnSheet } from '../sheets/read-return-sheet';
 import type { ReturnProblem } from '../sheets/return-problems';
 import { findWarnings } from '../sheets/return-warnings';
 import { type SheetItem, writeReturnSheet } from '../sheets/write-return-sheet';
-import type { CloseResult, CycleStatus, DivisionInput, FileRef, ReturnSubmission } from '../workflows/definitions';
+import type { CloseResult, CycleStatus, DivisionInput, FileRef, Ladder, ReturnSubmission } from '../workflows/definitions';
+import { parseEscalationPolicy, rungRecipients } from '../domain/escalation-policy';
 import { closeDivisionSignal } from '../workflows/definitions';
 import { cycleFiles, readRef, storeFile } from './file-store';
-import { type MailContext, requestMail, resultMail, sendBackMail } from './mail-texts';
+import { type MailContext, requestMail, resultMail, rungMail, sendBackMail } from './mail-texts';
+import { type PlannedRung, planRungs } from './business-calendar';
 import type { Mailer } from './mailer';
 import { type CycleSnapshot, loadSnapshot, takeSnapshot } from './snapshot';
 
@@ -81,9 +83,9 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
       return { divisions: snapshot.assignments.map((a) => ({ divisionId: a.divisionId, role: roleOf(a) })) };
     },
 
-    async startDivisionWorkflows(input: { cycleId: string; year: string; deadline: string; divisions: Array<{ divisionId: string; role: DivisionRole }> }): Promise<void> {
+    async startDivisionWorkflows(input: { cycleId: string; year: string; deadline: string; ladder?: Ladder; divisions: Array<{ divisionId: string; role: DivisionRole }> }): Promise<void> {
       for (const [i, { divisionId, role }] of input.divisions.entries()) {
-        const args: DivisionInput = { cycleId: input.cycleId, year: input.year, divisionId, role, deadline: input.deadline, sheetVersion: 1 };
+        const args: DivisionInput = { cycleId: input.cycleId, year: input.year, divisionId, role, deadline: input.deadline, sheetVersion: 1, ladder: input.ladder };
         await tolerateDone(() =>
           client.workflow.start('divisionWorkflow', {
             workflowId: divisionWorkflowId(input.cycleId, divisionId),
@@ -210,6 +212,41 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
         subject,
         text,
         attachments: [{ filename: sheetName(snapshot, input.divisionId), content: await readRef(dataDir, sheet) }],
+      });
+    },
+
+    async planLadder(input: { ladder?: Ladder; deadline: string }): Promise<PlannedRung[]> {
+      const now = new Date();
+      if (input.ladder?.clock !== 'seconds') return planRungs(input.ladder?.policy ?? {}, input.deadline, now);
+      // Seconds from the deadline instant, with the policy's order and recipients: a ladder to
+      // watch run in a test or a demonstration, not a calendar.
+      const deadline = Date.parse(input.deadline);
+      return parseEscalationPolicy(input.ladder.policy ?? {})
+        .rungs.map((rung, i) => ({
+          rung: i + 1,
+          kind: rung.kind,
+          offsetBusinessDays: rung.offsetBusinessDays,
+          date: input.deadline.slice(0, 10),
+          at: new Date(deadline + rung.offsetBusinessDays * 1000).toISOString(),
+          to: [...rung.to],
+          cc: [...(rung.cc ?? [])],
+        }))
+        .filter((r) => Date.parse(r.at) > now.getTime());
+    },
+
+    async sendRungMail(input: { cycleId: string; divisionId: string; rung: PlannedRung; deadline: string }): Promise<void> {
+      const snapshot = await loadSnapshot(dataDir, input.cycleId);
+      const office = divisionById(snapshot.directory, snapshot.directory.reformOffice);
+      const { to, cc } = rungRecipients(snapshot.directory, input.divisionId, input.rung);
+      const { subject, text } = rungMail(mailContext(snapshot, input.divisionId), { kind: input.rung.kind, deadline: input.deadline, rung: input.rung.rung });
+      await mailer.sendOnce(dataDir, input.cycleId, {
+        // A rung goes once per deadline: an extension plans the ladder, and its mails, anew.
+        key: `rung.${input.divisionId}.${input.rung.rung}.${input.deadline.replace(/[^0-9]/g, '')}`,
+        from: office.contact,
+        to,
+        cc,
+        subject,
+        text,
       });
     },
 

@@ -1,4 +1,5 @@
 import type { DivisionRole } from '../domain/cycle';
+import type { RungKind } from '../domain/escalation-policy';
 import { fiscalYearLabel, parseFiscalYear } from '../domain/fiscal-year';
 import { japaneseDateTime } from '../domain/japanese-date';
 
@@ -90,4 +91,25 @@ export function sendBackMail(
       signature(ctx),
     ].join('\n'),
   };
+}
+
+export function rungMail(ctx: MailContext, detail: { kind: RungKind; deadline: string; rung: number }): { subject: string; text: string } {
+  const year = yearLabel(ctx.year);
+  const due = japaneseDateTime(detail.deadline);
+  const subjects: Record<RungKind, string> = {
+    reminder: `【督促】${year} ${ctx.planTitle}の取組状況の回答期限が近づいています（${ctx.divisionName}）`,
+    overdue: `【期限超過】${year} ${ctx.planTitle}の取組状況が未提出です（${ctx.divisionName}）`,
+    escalation: `【上長報告】${ctx.divisionName}の${year} ${ctx.planTitle}の取組状況が未提出です`,
+  };
+  const bodies: Record<RungKind, string[]> = {
+    reminder: [`${ctx.divisionName} 御中`, '', `${year}の${ctx.planTitle}の取組状況の回答期限（${due}）が近づいています。`, '先にお送りした様式に入力し、メールに添付して返信してください。'],
+    overdue: [`${ctx.divisionName} 御中（課長 様）`, '', `${year}の${ctx.planTitle}の取組状況の回答が、期限（${due}）を過ぎても届いていません。`, '至急、先にお送りした様式に入力して提出してください。'],
+    escalation: [
+      '関係各位',
+      '',
+      `${ctx.divisionName}から、${year}の${ctx.planTitle}の取組状況の回答が期限（${due}）を過ぎても届いていません。`,
+      `${ctx.divisionName}への提出の指示をお願いします（この連絡は${detail.rung}段目です）。`,
+    ],
+  };
+  return { subject: subjects[detail.kind], text: [...bodies[detail.kind], signature(ctx)].join('\n') };
 }

@@ -6,12 +6,13 @@ import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError,
 import { type Command, Option } from 'commander';
 import { cycleFiles } from '../activities/file-store';
 import { loadSnapshot } from '../activities/snapshot';
-import { cycleId, deadlineOfDay, divisionWorkflowId, TASK_QUEUE } from '../domain/cycle';
+import { cycleId, parseDeadline, divisionWorkflowId, TASK_QUEUE } from '../domain/cycle';
 import { divisionById } from '../domain/division-directory';
+import { type EscalationPolicyInput, parseEscalationPolicy } from '../domain/escalation-policy';
 import { japaneseDateTime } from '../domain/japanese-date';
 import { dataDir, loadPlan, UserError } from '../master/store';
 import { connectClient, resolveSettings } from '../worker/settings';
-import { CYCLE_CLOSED, NOT_RETURNED, sendBackUpdate, type CloseResult, closeCycleUpdate, type CycleInput, type CycleStatus, cycleStatusQuery, type DivisionState } from '../workflows/definitions';
+import { CYCLE_CLOSED, extendDeadlineSignal, type Ladder, type LadderClock, NOT_RETURNED, sendBackUpdate, type CloseResult, closeCycleUpdate, type CycleInput, type CycleStatus, cycleStatusQuery, type DivisionState } from '../workflows/definitions';
 import { actorOf, collect, itemTexts, onCycle, targetCycle, yearArg } from './cycle-target';
 import { resolveDivisionArg } from './plan-commands';
 
@@ -41,20 +42,40 @@ function causeOf(err: unknown): string {
   return cause?.message ?? String(err);
 }
 
-async function runLaunch(opts: { year: string; deadline: string; actor?: string }): Promise<void> {
-  const year = yearArg(opts.year);
-  let deadline: string;
+function deadlineArg(value: string): string {
   try {
-    deadline = deadlineOfDay(opts.deadline);
+    return parseDeadline(value);
   } catch {
-    throw new UserError(`--deadline は YYYY-MM-DD の形の日付で指定してください: ${opts.deadline}`);
+    throw new UserError(`--deadline は YYYY-MM-DD の形の日付で指定してください: ${value}`);
   }
+}
+
+async function ladderArgs(opts: { policy?: string; ladderClock?: LadderClock }): Promise<Ladder | undefined> {
+  if (!opts.policy && !opts.ladderClock) return undefined;
+  let policy: EscalationPolicyInput | undefined;
+  if (opts.policy) {
+    const text = await readFile(opts.policy, 'utf8').catch(() => {
+      throw new UserError(`督促の設定ファイルが読めません: ${opts.policy}`);
+    });
+    try {
+      policy = parseEscalationPolicy(JSON.parse(text));
+    } catch (err) {
+      throw new UserError(`督促の設定ファイル（${opts.policy}）が正しくありません: ${(err as Error).message}`);
+    }
+  }
+  return { policy, clock: opts.ladderClock };
+}
+
+async function runLaunch(opts: { year: string; deadline: string; actor?: string; policy?: string; ladderClock?: LadderClock }): Promise<void> {
+  const year = yearArg(opts.year);
+  const deadline = deadlineArg(opts.deadline);
+  const ladder = await ladderArgs(opts);
   await withClient(async (client, dir) => {
     const { plan } = await loadPlan(dir);
     const id = cycleId(plan.municipality.id, year);
     // Temporal forgets a closed cycle after its retention period; its results here do not.
     if (existsSync(cycleFiles(dir, id).result)) throw new UserError(`${year}の照会（${id}）はすでに締め切られています。同じ年度の照会を二度開始することはできません。`);
-    const input: CycleInput = { municipalityId: plan.municipality.id, year, deadline, launchedBy: actorOf(opts.actor) };
+    const input: CycleInput = { municipalityId: plan.municipality.id, year, deadline, launchedBy: actorOf(opts.actor), ladder };
     let handle;
     try {
       handle = await client.workflow.start('cycleWorkflow', {
@@ -101,7 +122,19 @@ function countRequestsSent(dir: string, id: string): number {
   return existsSync(outbox) ? readdirSync(outbox).filter((f) => f.startsWith('request.')).length : 0;
 }
 
-function renderStatus(status: CycleStatus): string {
+/** The highest rung of the ladder each division has been sent, from the cycle's outbox. */
+function rungsReached(dir: string, id: string): Map<string, number> {
+  const { outbox } = cycleFiles(dir, id);
+  const reached = new Map<string, number>();
+  if (!existsSync(outbox)) return reached;
+  for (const file of readdirSync(outbox)) {
+    const m = /^rung\.(.+)\.(\d+)\.\d+\.json$/.exec(file);
+    if (m) reached.set(m[1]!, Math.max(reached.get(m[1]!) ?? 0, Number(m[2])));
+  }
+  return reached;
+}
+
+function renderStatus(status: CycleStatus, rungs: ReadonlyMap<string, number>): string {
   const counts = new Map<DivisionState, number>();
   for (const d of status.divisions) counts.set(d.state, (counts.get(d.state) ?? 0) + 1);
   const phase = { launching: '開始処理中', open: '受付中', closing: '締切処理中', closed: '締切済み' }[status.phase];
@@ -109,10 +142,11 @@ function renderStatus(status: CycleStatus): string {
     `${status.cycleId}（${phase}、提出期限 ${japaneseDateTime(status.deadline)}）`,
     [...counts.entries()].map(([state, n]) => `${STATE_NAMES[state]} ${n}`).join('、'),
     '',
-    ['課', '状態', '回答日時', '提出回数'].join('\t'),
+    ['課', '状態', '回答日時', '提出回数', '督促'].join('\t'),
   ];
   for (const d of [...status.divisions].sort((a, b) => a.divisionId.localeCompare(b.divisionId))) {
-    lines.push([d.divisionId, STATE_NAMES[d.state], d.returnedAt ? japaneseDateTime(d.returnedAt) : '-', String(d.attempts)].join('\t'));
+    const rung = rungs.get(d.divisionId);
+    lines.push([d.divisionId, STATE_NAMES[d.state], d.returnedAt ? japaneseDateTime(d.returnedAt) : '-', String(d.attempts), rung ? `${rung}段目まで送付` : '-'].join('\t'));
   }
   if (status.result) lines.push('', `取りまとめ: ${status.result.consolidatedXlsx.path}（締切: ${status.result.closedBy}）`);
   return `${lines.join('\n')}\n`;
@@ -126,7 +160,8 @@ async function runStatus(opts: { year?: string; json?: boolean }): Promise<void>
     const status = existsSync(final)
       ? (JSON.parse(await readFile(final, 'utf8')) as CycleStatus)
       : await onCycle(id, () => client.workflow.getHandle(id).query(cycleStatusQuery));
-    process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(status));
+    const rungs = rungsReached(dir, id);
+    process.stdout.write(opts.json ? `${JSON.stringify({ ...status, rungsReached: Object.fromEntries(rungs) }, null, 2)}\n` : renderStatus(status, rungs));
   });
 }
 
@@ -170,6 +205,24 @@ async function runExport(opts: { year?: string; format: 'xlsx' | 'csv'; out: str
   });
 }
 
+async function runExtend(opts: { year?: string; division?: string; deadline: string; actor?: string }): Promise<void> {
+  const deadline = deadlineArg(opts.deadline);
+  await withClient(async (client, dir) => {
+    const id = await targetCycle(client, dir, opts.year);
+    const status = await onCycle(id, () => client.workflow.getHandle(id).query(cycleStatusQuery));
+    if (status.phase === 'closing' || status.phase === 'closed') throw new UserError(`${id} は締め切られています。`);
+    const { directory } = await loadSnapshot(dir, id);
+    const targets = opts.division ? [resolveDivisionArg(directory, opts.division)] : status.divisions.filter((d) => d.role === 'answer').map((d) => d.divisionId);
+    const actor = actorOf(opts.actor);
+    for (const divisionId of targets) {
+      if (!status.divisions.some((d) => d.divisionId === divisionId)) throw new UserError(`${divisionById(directory, divisionId).name}は${status.year}の照会の対象ではありません。`);
+      await client.workflow.getHandle(divisionWorkflowId(id, divisionId)).signal(extendDeadlineSignal, { deadline, actor });
+    }
+    const who = opts.division ? divisionById(directory, targets[0]!).name : `全${targets.length}課`;
+    process.stdout.write(`${who}の提出期限を ${japaneseDateTime(deadline)} に延ばしました（${actor}）。督促はこの期限から数え直します。\n`);
+  });
+}
+
 async function runSendBack(opts: { year?: string; division: string; comment: string[]; actor?: string }): Promise<void> {
   const comments = itemTexts(opts.comment, '--comment');
   if (Object.keys(comments).length === 0) throw new UserError('差戻しには --comment <整理番号>=<コメント> が一つ以上必要です。');
@@ -203,7 +256,17 @@ export function addCycleCommands(program: Command): void {
     .requiredOption('--year <year>', 'fiscal year to collect (R4, 令和4年度, 2022)')
     .requiredOption('--deadline <date>', 'last day for returns, YYYY-MM-DD (end of that day, Asia/Tokyo)')
     .addOption(actorOption())
+    .option('--policy <file>', 'JSON reminder and escalation policy (default: reminders 5 and 1 business days before, then overdue and escalations)')
+    .addOption(new Option('--ladder-clock <clock>', 'count rung offsets in business days (calendar) or, to demonstrate, in seconds from the deadline').choices(['calendar', 'seconds']))
     .action(runLaunch);
+  cycle
+    .command('extend')
+    .description("move the deadline of one division or of every division; the reminder ladder is planned again from it")
+    .addOption(yearOption())
+    .option('--division <division>', 'division (id or Japanese name); default: every division')
+    .requiredOption('--deadline <date>', 'new deadline, YYYY-MM-DD (end of that day, Asia/Tokyo)')
+    .addOption(actorOption())
+    .action(runExtend);
   cycle.command('status').description("the cycle's progress, division by division").addOption(yearOption()).option('--json', 'print JSON').action(runStatus);
   cycle.command('close').description('close the cycle, consolidate the returns and send the table to every division').addOption(yearOption()).addOption(actorOption()).action(runClose);
   cycle

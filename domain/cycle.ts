@@ -17,14 +17,19 @@ export function divisionWorkflowId(cycle: string, divisionId: string): string {
   return `${cycle.replace(/^cycle-/, 'division-')}-${divisionId}`;
 }
 
-/** End of the given day in Japan, where every deadline of the service is set. */
-export function deadlineOfDay(date: string): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  const day = m && new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  if (!m || !day || day.getUTCMonth() !== Number(m[2]) - 1 || day.getUTCDate() !== Number(m[3])) {
-    throw new Error(`deadline must be a date written YYYY-MM-DD, got "${date}"`);
+/**
+ * A deadline as the reform office gives it: a day (`2023-03-31`, meaning the end of that day in
+ * Japan, where every deadline of the service is set) or an exact instant with its offset.
+ */
+export function parseDeadline(text: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (m) {
+    const day = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+    if (day.getUTCMonth() === Number(m[2]) - 1 && day.getUTCDate() === Number(m[3])) return `${text}T23:59:59+09:00`;
+  } else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) && !Number.isNaN(Date.parse(text))) {
+    return new Date(text).toISOString();
   }
-  return `${date}T23:59:59+09:00`;
+  throw new Error(`deadline must be a date written YYYY-MM-DD or an ISO instant with its offset, got "${text}"`);
 }
 
 /** What a division is asked for in a cycle: items it answers, items it only sees. */

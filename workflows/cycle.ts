@@ -76,7 +76,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CloseResult> {
     divisions.set(divisionId, { divisionId, role, state: 'preparing', attempts: 0 });
   }
   for (const batch of batches(snapshot.divisions)) {
-    await startDivisionWorkflows({ cycleId, year: input.year, deadline: input.deadline, divisions: batch });
+    await startDivisionWorkflows({ cycleId, year: input.year, deadline: input.deadline, ladder: input.ladder, divisions: batch });
     for (const { divisionId, role } of batch) {
       const division = divisions.get(divisionId)!;
       if (division.state === 'preparing') division.state = role === 'answer' ? 'waiting' : 'informed';

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DivisionRole } from '../domain/cycle';
+import type { EscalationPolicyInput } from '../domain/escalation-policy';
 import type { ReturnProblem } from '../sheets/return-problems';
 
 /**
@@ -14,12 +15,24 @@ export interface FileRef {
   bytes: number;
 }
 
+/**
+ * How rung times are counted: business days on the city's calendar, or, to watch a ladder run
+ * in minutes (tests, a demonstration), seconds from the deadline instant.
+ */
+export type LadderClock = 'calendar' | 'seconds';
+
+export interface Ladder {
+  policy?: EscalationPolicyInput;
+  clock?: LadderClock;
+}
+
 export interface CycleInput {
   municipalityId: string;
   year: string;
   /** ISO instant, end of the deadline day in Asia/Tokyo. */
   deadline: string;
   launchedBy: string;
+  ladder?: Ladder;
 }
 
 export interface DivisionInput {
@@ -29,6 +42,7 @@ export interface DivisionInput {
   role: DivisionRole;
   deadline: string;
   sheetVersion: number;
+  ladder?: Ladder;
 }
 
 export type ReturnChannel = 'cli' | 'mail' | 'upload' | 'office';
@@ -73,6 +87,8 @@ export interface DivisionStatus {
   attempt?: number;
   returnedAt?: string;
   log?: AttemptRecord[];
+  /** The deadline in force for this division, when it was extended. */
+  deadline?: string;
 }
 
 export type CyclePhase = 'launching' | 'open' | 'closing' | 'closed';
@@ -106,6 +122,8 @@ export const submitReturnUpdate = defineUpdate<SubmitResult, [ReturnSubmission]>
 /** 差戻し: the reform office refuses an accepted return, with a comment per item number. */
 export const sendBackUpdate = defineUpdate<{ sheetVersion: number }, [{ actor: string; comments: Record<string, string> }]>('sendBack');
 export const closeDivisionSignal = defineSignal('closeDivision');
+/** A new deadline for the division; its ladder is planned again from it. */
+export const extendDeadlineSignal = defineSignal<[{ deadline: string; actor: string }]>('extendDeadline');
 
 /** Why an update was refused by the workflow's own state, for the client to put into words. */
 export const CYCLE_CLOSED = 'CycleClosed';

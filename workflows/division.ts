@@ -1,9 +1,10 @@
-import { allHandlersFinished, condition, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
   type AttemptRecord,
   CYCLE_CLOSED,
   closeDivisionSignal,
+  extendDeadlineSignal,
   type DivisionInput,
   divisionReportSignal,
   type DivisionState,
@@ -17,7 +18,7 @@ import {
   submitReturnUpdate,
 } from './definitions';
 
-const { prepareSheet, sendRequestMail, sendBack } = proxyActivities<Activities>({
+const { prepareSheet, sendRequestMail, sendBack, planLadder, sendRungMail } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
 });
 
@@ -35,10 +36,21 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
   let accepted: number | undefined;
   let returnedAt: string | undefined;
   let sheetVersion = input.sheetVersion;
+  let deadline = input.deadline;
+  let replan = false;
   let closed = false;
   const log: AttemptRecord[] = [];
 
-  const status = (): DivisionStatus => ({ divisionId: input.divisionId, role: input.role, state, attempts, attempt: accepted, returnedAt, log: [...log] });
+  const status = (): DivisionStatus => ({
+    divisionId: input.divisionId,
+    role: input.role,
+    state,
+    attempts,
+    attempt: accepted,
+    returnedAt,
+    log: [...log],
+    deadline: deadline === input.deadline ? undefined : deadline,
+  });
   const report = () => getExternalWorkflowHandle(input.cycleId).signal(divisionReportSignal, status());
   const refuseWhenClosed = () => {
     if (closed) throw new Error(CYCLE_CLOSED);
@@ -47,6 +59,10 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
   setHandler(divisionStatusQuery, status);
   setHandler(closeDivisionSignal, () => {
     closed = true;
+  });
+  setHandler(extendDeadlineSignal, ({ deadline: extended }) => {
+    deadline = extended;
+    replan = true;
   });
 
   setHandler(
@@ -102,6 +118,25 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
   const sheet = await prepareSheet({ cycleId: input.cycleId, divisionId: input.divisionId, sheetVersion: input.sheetVersion, deadline: input.deadline });
   await sendRequestMail({ cycleId: input.cycleId, divisionId: input.divisionId, role: input.role, deadline: input.deadline, sheet });
   if (state === 'preparing') state = input.role === 'answer' ? 'waiting' : 'informed';
+
+  // Cycles launched before the ladder existed replay without it.
+  if (input.role === 'answer' && patched('escalation-ladder')) {
+    const owesReturn = () => state === 'waiting' || state === 'sentBack';
+    while (!closed) {
+      // An extension shows in the cycle's status as soon as its ladder is planned again.
+      if (replan) await report();
+      replan = false;
+      // Rung dates come from an activity: holiday data read here could change a replay.
+      const rungs = await planLadder({ ladder: input.ladder, deadline });
+      for (const rung of rungs) {
+        await condition(() => closed || replan, Math.max(0, Date.parse(rung.at) - Date.now()));
+        if (closed || replan) break;
+        // A return stops the ladder; a send-back makes the division owe one again.
+        if (owesReturn()) await sendRungMail({ cycleId: input.cycleId, divisionId: input.divisionId, rung, deadline });
+      }
+      if (!replan) await condition(() => closed || replan);
+    }
+  }
 
   await condition(() => closed && allHandlersFinished());
   // Handlers change the state while this function waits; a held or sent-back return stays so.

@@ -27,7 +27,7 @@ import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { cycleFiles, sha256, storeReceived } from '../../activities/file-store';
 import { requestMail } from '../../activities/mail-texts';
-import { assignItems, cycleId, type DivisionAssignment, deadlineOfDay, divisionWorkflowId, roleOf, TASK_QUEUE } from '../../domain/cycle';
+import { assignItems, cycleId, type DivisionAssignment, parseDeadline, divisionWorkflowId, roleOf, TASK_QUEUE } from '../../domain/cycle';
 import { divisionById, type DivisionDirectory } from '../../domain/division-directory';
 import { type Plan, serializePlan } from '../../domain/plan';
 import { directoryPath, planPath } from '../../master/store';
@@ -67,7 +67,7 @@ const WORKER_READY_TIMEOUT_MS = 180_000;
 const WORKER_STOP_GRACE_MS = 30_000;
 
 const YEAR = 'R4';
-const DEADLINE = deadlineOfDay('2023-03-31');
+const DEADLINE = parseDeadline('2023-03-31');
 const ACTOR = 'ベンチマーク';
 const CYCLE_ID = cycleId(BENCH_MUNICIPALITY.id, YEAR);
 const BIN = resolve(__dirname, '..', '..', 'client', 'bin.cjs');

@@ -1,0 +1,78 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planBeforeYear } from '../../domain/cycle';
+import { Plan, serializePlan } from '../../domain/plan';
+import { fillReturnSheet } from '../../sheets/fill-return-sheet';
+import { listSentMail } from '../../stack/smtp-sink';
+import { torimatome } from '../support/cli';
+import { SEED_PLAN_PATH } from '../support/seed';
+import { startTestService, type TestService } from '../support/service';
+
+const seedPlan = Plan.parse(JSON.parse(readFileSync(SEED_PLAN_PATH, 'utf8')));
+let service: TestService;
+const cli = (...args: string[]) => torimatome({ cwd: service.dataDir, dataDir: service.dataDir, actor: '文化企画課 行革担当' }, ...args);
+
+interface Sent {
+  subject: string;
+  to: string[];
+  cc: string[];
+  attachment?: Buffer;
+}
+
+async function sent(): Promise<Sent[]> {
+  const out: Sent[] = [];
+  for (const file of await listSentMail(service.sentDir)) {
+    const mail = await simpleParser(readFileSync(file));
+    const addresses = (field: typeof mail.to) => (field ? (Array.isArray(field) ? field : [field]).flatMap((a) => a.value.map((v) => v.address!)) : []);
+    out.push({ subject: mail.subject ?? '', to: addresses(mail.to), cc: addresses(mail.cc), attachment: mail.attachments[0]?.content });
+  }
+  return out;
+}
+
+const ladderMails = (all: Sent[], division: string) => all.filter((m) => /^【(督促|期限超過|上長報告)】/.test(m.subject) && m.subject.includes(division));
+
+beforeAll(async () => {
+  service = await startTestService();
+  mkdirSync(join(service.dataDir, 'plan'), { recursive: true });
+  writeFileSync(join(service.dataDir, 'plan', 'plan.json'), serializePlan(planBeforeYear(seedPlan, 'R4')));
+}, 180_000);
+
+afterAll(async () => {
+  await service?.stop();
+});
+
+describe('the reminder and escalation ladder, counted in seconds from the deadline', () => {
+  it('reminds, notes the overdue, escalates up the hierarchy, and leaves alone who returned or got more time', async () => {
+    const deadline = new Date(Date.now() + 30_000).toISOString();
+    const launch = await cli('cycle', 'launch', '--year', 'R4', '--deadline', deadline, '--ladder-clock', 'seconds');
+    expect(launch.stderr).toBe('');
+
+    // 総務課 returns at once; 収納課 gets ten more minutes; 財政課 does nothing.
+    const somuSheet = (await sent()).find((m) => m.subject.startsWith('【依頼】') && m.to[0] === 'somu@city.arao.example')!.attachment!;
+    const filled = join(service.dataDir, 'somu.xlsx');
+    writeFileSync(filled, await fillReturnSheet(somuSheet, 'R4', (no) => ({ mark: seedPlan.items[no - 1]!.marks.R4!, statusText: seedPlan.items[no - 1]!.statusText.R4! })));
+    expect((await cli('submit', '--division', 'somu', filled)).stdout).toContain('回答を受け付けました');
+    const extended = await cli('cycle', 'extend', '--division', '収納課', '--deadline', new Date(Date.now() + 600_000).toISOString());
+    expect(extended.stdout).toContain('収納課の提出期限を');
+
+    await expect.poll(async () => ladderMails(await sent(), '財政課').length, { timeout: 90_000, interval: 1_000 }).toBe(5);
+    const zaisei = ladderMails(await sent(), '財政課').map((m) => ({ kind: m.subject.slice(0, m.subject.indexOf('】') + 1), to: m.to, cc: m.cc }));
+    expect(zaisei).toEqual([
+      { kind: '【督促】', to: ['zaisei@city.arao.example'], cc: [] },
+      { kind: '【督促】', to: ['zaisei@city.arao.example'], cc: [] },
+      { kind: '【期限超過】', to: ['zaisei@city.arao.example'], cc: ['zaisei-head@city.arao.example'] },
+      { kind: '【上長報告】', to: ['somu-bu-head@city.arao.example'], cc: ['zaisei-head@city.arao.example'] },
+      { kind: '【上長報告】', to: ['bunka-kikaku-head@city.arao.example'], cc: ['somu-bu-head@city.arao.example'] },
+    ]);
+    const all = await sent();
+    expect(ladderMails(all, '（総務課）')).toEqual([]);
+    expect(ladderMails(all, '収納課')).toEqual([]);
+
+    const status = JSON.parse((await cli('cycle', 'status', '--json')).stdout);
+    expect(status.rungsReached).toMatchObject({ zaisei: 5 });
+    expect(status.rungsReached.somu).toBeUndefined();
+    expect(status.divisions.find((d: { divisionId: string }) => d.divisionId === 'shuno').deadline).toBeDefined();
+  }, 180_000);
+});
