@@ -11,7 +11,7 @@ import { consolidatePlan, writeConsolidatedCsv, writeConsolidatedWorkbook } from
 import { readReturnSheet } from '../sheets/read-return-sheet';
 import type { ReturnProblem } from '../sheets/return-problems';
 import { findWarnings } from '../sheets/return-warnings';
-import { type SheetItem, writeReturnSheet } from '../sheets/write-return-sheet';
+import { type ReturnSheetInput, type SheetItem, writeReturnSheet } from '../sheets/write-return-sheet';
 import type { CloseResult, CycleStatus, DivisionInput, FileRef, Ladder, ReturnSubmission } from '../workflows/definitions';
 import { parseEscalationPolicy, rungRecipients } from '../domain/escalation-policy';
 import { closeDivisionSignal } from '../workflows/definitions';
@@ -19,6 +19,7 @@ import { cycleFiles, readRef, storeFile } from './file-store';
 import { type MailContext, requestMail, resultMail, rungMail, sendBackMail } from './mail-texts';
 import { type PlannedRung, planRungs } from './business-calendar';
 import type { Mailer } from './mailer';
+import { createAddressBook } from './address-book';
 import { type CycleSnapshot, loadSnapshot, takeSnapshot } from './snapshot';
 
 export interface ActivityDeps {
@@ -65,6 +66,28 @@ function mailContext(snapshot: CycleSnapshot, divisionId: string): MailContext {
   };
 }
 
+/** A division's sheet of the cycle, in a given version, with answers filled in if given. */
+function buildSheet(snapshot: CycleSnapshot, divisionId: string, sheetVersion: number, deadline: string, answers?: ReturnSheetInput['answers']): Promise<Buffer> {
+  const { directory, plan } = snapshot;
+  const office = divisionById(directory, directory.reformOffice);
+  const division = divisionById(directory, divisionId);
+  return writeReturnSheet({
+    meta: {
+      cycleId: snapshot.cycleId,
+      municipalityName: plan.municipality.name,
+      year: snapshot.year,
+      divisionId: division.id,
+      divisionName: division.name,
+      sheetVersion,
+      deadline,
+      contact: `${office.name}（${office.contact}）`,
+    },
+    plan,
+    items: sheetItems(snapshot, divisionId),
+    answers,
+  });
+}
+
 const sheetName = (snapshot: CycleSnapshot, divisionId: string) => `${snapshot.year}取組状況_${divisionById(snapshot.directory, divisionId).name}.xlsx`;
 
 /** Ignores what a retry finds already done: a workflow started or ended before. */
@@ -77,6 +100,12 @@ async function tolerateDone<T>(action: () => Promise<T>): Promise<void> {
 }
 
 export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
+  const addressBook = createAddressBook(dataDir);
+  /** Sender and recipient addresses for a division's mail, from the directory in use now. */
+  const addresses = async (snapshot: CycleSnapshot, divisionId: string) => {
+    const directory = await addressBook.directoryFor(snapshot.directory, [divisionId]);
+    return { directory, from: divisionById(directory, directory.reformOffice).contact, to: divisionById(directory, divisionId).contact };
+  };
   return {
     async snapshotCycle(input: { cycleId: string; municipalityId: string; year: string }): Promise<{ divisions: Array<{ divisionId: string; role: DivisionRole }> }> {
       const snapshot = await takeSnapshot(dataDir, input.cycleId, input.municipalityId, input.year);
@@ -100,31 +129,14 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
 
     async prepareSheet(input: { cycleId: string; divisionId: string; sheetVersion: number; deadline: string }): Promise<FileRef> {
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
-      const { directory, plan } = snapshot;
-      const office = divisionById(directory, directory.reformOffice);
-      const division = divisionById(directory, input.divisionId);
-      const data = await writeReturnSheet({
-        meta: {
-          cycleId: input.cycleId,
-          municipalityName: plan.municipality.name,
-          year: snapshot.year,
-          divisionId: division.id,
-          divisionName: division.name,
-          sheetVersion: input.sheetVersion,
-          deadline: input.deadline,
-          contact: `${office.name}（${office.contact}）`,
-        },
-        plan,
-        items: sheetItems(snapshot, input.divisionId),
-      });
+      const data = await buildSheet(snapshot, input.divisionId, input.sheetVersion, input.deadline);
       return storeFile(dataDir, cycleFiles(dataDir, input.cycleId).sheet(input.divisionId, input.sheetVersion), data);
     },
 
     async sendRequestMail(input: { cycleId: string; divisionId: string; role: DivisionRole; deadline: string; sheet: FileRef }): Promise<void> {
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
       const assignment = snapshot.assignments.find((a) => a.divisionId === input.divisionId)!;
-      const division = divisionById(snapshot.directory, input.divisionId);
-      const office = divisionById(snapshot.directory, snapshot.directory.reformOffice);
+      const { from, to } = await addresses(snapshot, input.divisionId);
       const { subject, text } = requestMail(mailContext(snapshot, input.divisionId), {
         role: input.role,
         deadline: input.deadline,
@@ -133,8 +145,8 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
       });
       await mailer.sendOnce(dataDir, input.cycleId, {
         key: `request.${input.divisionId}.${input.sheet.sha256.slice(0, 12)}`,
-        from: office.contact,
-        to: [division.contact],
+        from,
+        to: [to],
         subject,
         text,
         attachments: [{ filename: sheetName(snapshot, input.divisionId), content: await readRef(dataDir, input.sheet) }],
@@ -180,24 +192,9 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
       const files = cycleFiles(dataDir, input.cycleId);
       const returned = await readReturnRecord(files.returnRecord(input.divisionId, input.attempt));
-      const division = divisionById(snapshot.directory, input.divisionId);
-      const office = divisionById(snapshot.directory, snapshot.directory.reformOffice);
       // The division gets its own answers back, so it fixes what was commented and nothing else.
-      const data = await writeReturnSheet({
-        meta: {
-          cycleId: input.cycleId,
-          municipalityName: snapshot.plan.municipality.name,
-          year: snapshot.year,
-          divisionId: division.id,
-          divisionName: division.name,
-          sheetVersion: input.sheetVersion,
-          deadline: input.deadline,
-          contact: `${office.name}（${office.contact}）`,
-        },
-        plan: snapshot.plan,
-        items: sheetItems(snapshot, input.divisionId),
-        answers: Object.fromEntries(returned.answers.map((a) => [a.no, { mark: a.mark, statusText: a.statusText }])),
-      });
+      const answers = Object.fromEntries(returned.answers.map((a) => [a.no, { mark: a.mark, statusText: a.statusText }]));
+      const data = await buildSheet(snapshot, input.divisionId, input.sheetVersion, input.deadline, answers);
       const sheet = await storeFile(dataDir, files.sheet(input.divisionId, input.sheetVersion), data);
       const comments = Object.entries(input.comments).map(([no, comment]) => ({
         no: Number(no),
@@ -205,10 +202,11 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
         comment,
       }));
       const { subject, text } = sendBackMail(mailContext(snapshot, input.divisionId), { comments, deadline: input.deadline, sentBackBy: input.actor });
+      const { from, to } = await addresses(snapshot, input.divisionId);
       await mailer.sendOnce(dataDir, input.cycleId, {
         key: `sendback.${input.divisionId}.v${input.sheetVersion}`,
-        from: office.contact,
-        to: [division.contact],
+        from,
+        to: [to],
         subject,
         text,
         attachments: [{ filename: sheetName(snapshot, input.divisionId), content: await readRef(dataDir, sheet) }],
@@ -236,18 +234,25 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
 
     async sendRungMail(input: { cycleId: string; divisionId: string; rung: PlannedRung; deadline: string }): Promise<void> {
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
-      const office = divisionById(snapshot.directory, snapshot.directory.reformOffice);
-      const { to, cc } = rungRecipients(snapshot.directory, input.divisionId, input.rung);
+      const { directory, from } = await addresses(snapshot, input.divisionId);
+      const { to, cc } = rungRecipients(directory, input.divisionId, input.rung);
       const { subject, text } = rungMail(mailContext(snapshot, input.divisionId), { kind: input.rung.kind, deadline: input.deadline, rung: input.rung.rung });
       await mailer.sendOnce(dataDir, input.cycleId, {
         // A rung goes once per deadline: an extension plans the ladder, and its mails, anew.
         key: `rung.${input.divisionId}.${input.rung.rung}.${input.deadline.replace(/[^0-9]/g, '')}`,
-        from: office.contact,
+        from,
         to,
         cc,
         subject,
         text,
       });
+    },
+
+    async sendManualReminder(input: { cycleId: string; divisionId: string; deadline: string; seq: number; actor: string }): Promise<void> {
+      const snapshot = await loadSnapshot(dataDir, input.cycleId);
+      const { from, to } = await addresses(snapshot, input.divisionId);
+      const { subject, text } = rungMail(mailContext(snapshot, input.divisionId), { kind: 'reminder', deadline: input.deadline, rung: 0 });
+      await mailer.sendOnce(dataDir, input.cycleId, { key: `remind.${input.divisionId}.${input.seq}`, from, to: [to], subject, text });
     },
 
     async closeDivisionWorkflows(input: { cycleId: string; divisionIds: string[] }): Promise<void> {
@@ -282,7 +287,14 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
         }
       }
       const sentBack = new Set(input.status.divisions.filter((d) => d.state === 'sentBack').map((d) => d.divisionId));
-      const notReturned = snapshot.assignments.filter((a) => roleOf(a) === 'answer' && !returned.includes(a.divisionId)).map((a) => a.divisionId);
+      const excused = input.status.divisions.filter((d) => d.state === 'excused');
+      for (const division of excused) {
+        const reason = [...(division.log ?? [])].reverse().find((l) => l.result === 'excused')?.note ?? '';
+        for (const no of snapshot.assignments.find((a) => a.divisionId === division.divisionId)?.answers ?? []) addNote(no, `提出免除: ${reason}`);
+      }
+      const notReturned = snapshot.assignments
+        .filter((a) => roleOf(a) === 'answer' && !returned.includes(a.divisionId) && !excused.some((d) => d.divisionId === a.divisionId))
+        .map((a) => a.divisionId);
       for (const assignment of snapshot.assignments.filter((a) => notReturned.includes(a.divisionId))) {
         for (const no of assignment.answers) addNote(no, sentBack.has(assignment.divisionId) ? '差戻し中（再提出なし）' : '未提出');
       }
@@ -323,14 +335,14 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
 
     async mailConsolidatedTable(input: { cycleId: string; divisionIds: string[]; result: CloseResult }): Promise<void> {
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
-      const office = divisionById(snapshot.directory, snapshot.directory.reformOffice);
       const table = await readRef(dataDir, input.result.consolidatedXlsx);
       for (const [i, divisionId] of input.divisionIds.entries()) {
         const { subject, text } = resultMail(mailContext(snapshot, divisionId), { returned: input.result.returned, notReturned: input.result.notReturned.length });
+        const { from, to } = await addresses(snapshot, divisionId);
         await mailer.sendOnce(dataDir, input.cycleId, {
           key: `result.${divisionId}`,
-          from: office.contact,
-          to: [divisionById(snapshot.directory, divisionId).contact],
+          from,
+          to: [to],
           subject,
           text,
           attachments: [{ filename: `${snapshot.year}実施状況_取りまとめ.xlsx`, content: table }],

@@ -12,7 +12,7 @@ import { type EscalationPolicyInput, parseEscalationPolicy } from '../domain/esc
 import { japaneseDateTime } from '../domain/japanese-date';
 import { dataDir, loadPlan, UserError } from '../master/store';
 import { connectClient, resolveSettings } from '../worker/settings';
-import { CYCLE_CLOSED, extendDeadlineSignal, type Ladder, type LadderClock, NOT_RETURNED, sendBackUpdate, type CloseResult, closeCycleUpdate, type CycleInput, type CycleStatus, cycleStatusQuery, type DivisionState } from '../workflows/definitions';
+import { CYCLE_CLOSED, excuseSignal, extendDeadlineSignal, remindNowSignal, type Ladder, type LadderClock, NOT_RETURNED, sendBackUpdate, type CloseResult, closeCycleUpdate, type CycleInput, type CycleStatus, cycleStatusQuery, type DivisionState } from '../workflows/definitions';
 import { actorOf, collect, itemTexts, onCycle, targetCycle, yearArg } from './cycle-target';
 import { resolveDivisionArg } from './plan-commands';
 
@@ -22,6 +22,7 @@ export const STATE_NAMES: Record<DivisionState, string> = {
   held: '確認待ち',
   returned: '回答済み',
   sentBack: '差戻し中',
+  excused: '提出免除',
   informed: '通知のみ',
   closed: '未提出',
 };
@@ -207,20 +208,49 @@ async function runExport(opts: { year?: string; format: 'xlsx' | 'csv'; out: str
 
 async function runExtend(opts: { year?: string; division?: string; deadline: string; actor?: string }): Promise<void> {
   const deadline = deadlineArg(opts.deadline);
-  await withClient(async (client, dir) => {
+  const actor = actorOf(opts.actor);
+  const names = await signalDivisions(opts, { owingOnly: false }, (handle) => handle.signal(extendDeadlineSignal, { deadline, actor }));
+  const who = opts.division ? names[0] : `全${names.length}課`;
+  process.stdout.write(`${who}の提出期限を ${japaneseDateTime(deadline)} に延ばしました（${actor}）。督促はこの期限から数え直します。\n`);
+}
+
+/**
+ * Sends a signal to one division, or to every division that answers (or, with `owingOnly`,
+ * every one that still owes a return); gives the names of those it reached.
+ */
+async function signalDivisions(
+  opts: { year?: string; division?: string },
+  scope: { owingOnly: boolean },
+  send: (handle: ReturnType<Client['workflow']['getHandle']>, divisionId: string) => Promise<void>,
+): Promise<string[]> {
+  return withClient(async (client, dir) => {
     const id = await targetCycle(client, dir, opts.year);
     const status = await onCycle(id, () => client.workflow.getHandle(id).query(cycleStatusQuery));
     if (status.phase === 'closing' || status.phase === 'closed') throw new UserError(`${id} は締め切られています。`);
     const { directory } = await loadSnapshot(dir, id);
-    const targets = opts.division ? [resolveDivisionArg(directory, opts.division)] : status.divisions.filter((d) => d.role === 'answer').map((d) => d.divisionId);
-    const actor = actorOf(opts.actor);
+    const owing = status.divisions.filter((d) => d.state === 'waiting' || d.state === 'sentBack').map((d) => d.divisionId);
+    const answering = status.divisions.filter((d) => d.role === 'answer').map((d) => d.divisionId);
+    const targets = opts.division ? [resolveDivisionArg(directory, opts.division)] : scope.owingOnly ? owing : answering;
     for (const divisionId of targets) {
-      if (!status.divisions.some((d) => d.divisionId === divisionId)) throw new UserError(`${divisionById(directory, divisionId).name}は${status.year}の照会の対象ではありません。`);
-      await client.workflow.getHandle(divisionWorkflowId(id, divisionId)).signal(extendDeadlineSignal, { deadline, actor });
+      const division = status.divisions.find((d) => d.divisionId === divisionId);
+      if (!division) throw new UserError(`${divisionById(directory, divisionId).name}は${status.year}の照会の対象ではありません。`);
+      if (scope.owingOnly && !owing.includes(divisionId)) throw new UserError(`${divisionById(directory, divisionId).name}は回答待ちではありません（${STATE_NAMES[division.state]}）。`);
+      await send(client.workflow.getHandle(divisionWorkflowId(id, divisionId)), divisionId);
     }
-    const who = opts.division ? divisionById(directory, targets[0]!).name : `全${targets.length}課`;
-    process.stdout.write(`${who}の提出期限を ${japaneseDateTime(deadline)} に延ばしました（${actor}）。督促はこの期限から数え直します。\n`);
+    return targets.map((t) => divisionById(directory, t).name);
   });
+}
+
+async function runRemind(opts: { year?: string; division?: string; actor?: string }): Promise<void> {
+  const actor = actorOf(opts.actor);
+  const names = await signalDivisions(opts, { owingOnly: true }, (handle) => handle.signal(remindNowSignal, { actor }));
+  process.stdout.write(names.length ? `督促のメールを送りました: ${names.join('、')}（${actor}）\n` : '回答待ちの課はありません。\n');
+}
+
+async function runExcuse(opts: { year?: string; division: string; reason: string; actor?: string }): Promise<void> {
+  const actor = actorOf(opts.actor);
+  const [name] = await signalDivisions(opts, { owingOnly: true }, (handle) => handle.signal(excuseSignal, { reason: opts.reason, actor }));
+  process.stdout.write(`${name}の提出を免除しました（理由: ${opts.reason}、${actor}）。督促は止まり、取りまとめ表の備考に残ります。\n`);
 }
 
 async function runSendBack(opts: { year?: string; division: string; comment: string[]; actor?: string }): Promise<void> {
@@ -269,6 +299,21 @@ export function addCycleCommands(program: Command): void {
     .action(runExtend);
   cycle.command('status').description("the cycle's progress, division by division").addOption(yearOption()).option('--json', 'print JSON').action(runStatus);
   cycle.command('close').description('close the cycle, consolidate the returns and send the table to every division').addOption(yearOption()).addOption(actorOption()).action(runClose);
+  cycle
+    .command('remind')
+    .description('send a reminder now to one division, or to every division still waiting')
+    .addOption(yearOption())
+    .option('--division <division>', 'division (id or Japanese name); default: every division still waiting')
+    .addOption(actorOption())
+    .action(runRemind);
+  cycle
+    .command('excuse')
+    .description('take a division off the ladder: no return is expected from it this year')
+    .addOption(yearOption())
+    .requiredOption('--division <division>', 'division (id or Japanese name)')
+    .requiredOption('--reason <text>', 'why, for the table\'s 備考')
+    .addOption(actorOption())
+    .action(runExcuse);
   cycle
     .command('send-back')
     .description('send an accepted return back to its division with a comment per item (差戻し)')

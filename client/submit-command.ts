@@ -12,8 +12,8 @@ import { actorOf, collect, itemTexts, onCycle, targetCycle } from './cycle-targe
 import { resolveDivisionArg } from './plan-commands';
 import { readInputFile } from './read-input';
 
-const REFUSALS: Record<string, (division: string) => string> = {
-  [CYCLE_CLOSED]: (division) => `照会は締め切られているため、${division}の回答は受け付けられません。`,
+const REFUSALS: Record<string, (division: string, office: string) => string> = {
+  [CYCLE_CLOSED]: (division, office) => `照会は締め切られているため、${division}の回答は受け付けられません。事情がある場合は${office}に連絡してください。`,
   [NOTHING_TO_ANSWER]: (division) => `${division}には回答する項目がありません（主担当の課が回答します）。`,
 };
 
@@ -39,13 +39,16 @@ async function runSubmit(file: string, opts: { division: string; year?: string; 
   const data = await readInputFile(file);
   const client = await connectClient((await resolveSettings(dir)).temporal);
   try {
-    const id = await targetCycle(client, dir, opts.year);
+    // A late return still finds its (closed) cycle, so the answer can say whom to contact.
+    const id = await targetCycle(client, dir, opts.year, { orLatestClosed: true });
     const status = await onCycle(id, () => client.workflow.getHandle(id).query(cycleStatusQuery));
     const { directory } = await loadSnapshot(dir, id);
     const divisionId = resolveDivisionArg(directory, opts.division);
     const name = divisionById(directory, divisionId).name;
+    const reformOffice = divisionById(directory, directory.reformOffice);
+    const office = `${reformOffice.name}（${reformOffice.contact}）`;
     if (!status.divisions.some((d) => d.divisionId === divisionId)) throw new UserError(`${name}は${status.year}の照会の対象ではありません。`);
-    if (status.phase === 'closing' || status.phase === 'closed') throw new UserError(REFUSALS[CYCLE_CLOSED]!(name));
+    if (status.phase === 'closing' || status.phase === 'closed') throw new UserError(REFUSALS[CYCLE_CLOSED]!(name, office));
     const stored = await storeReceived(dir, data, 'xlsx');
     let result: SubmitResult;
     try {
@@ -54,7 +57,7 @@ async function runSubmit(file: string, opts: { division: string; year?: string; 
       });
     } catch (err) {
       const refusal = err instanceof WorkflowUpdateFailedError ? REFUSALS[(err.cause as Error | undefined)?.message ?? ''] : undefined;
-      if (refusal) throw new UserError(refusal(name));
+      if (refusal) throw new UserError(refusal(name, office));
       throw err;
     }
     report(name, result);

@@ -68,14 +68,16 @@ export interface SubmitResult {
   warnings?: ReturnProblem[];
 }
 
-export type DivisionState = 'preparing' | 'waiting' | 'held' | 'returned' | 'sentBack' | 'informed' | 'closed';
+export type DivisionState = 'preparing' | 'waiting' | 'held' | 'returned' | 'sentBack' | 'excused' | 'informed' | 'closed';
 
 /** One entry of a division's timeline: each attempt and each send-back. */
 export interface AttemptRecord {
   attempt: number;
-  result: SubmitStatus | 'sentBack';
+  result: SubmitStatus | 'sentBack' | 'excused';
   at: string;
   by: string;
+  /** The reason given, for an excuse. */
+  note?: string;
 }
 
 export interface DivisionStatus {
@@ -122,6 +124,10 @@ export const submitReturnUpdate = defineUpdate<SubmitResult, [ReturnSubmission]>
 /** 差戻し: the reform office refuses an accepted return, with a comment per item number. */
 export const sendBackUpdate = defineUpdate<{ sheetVersion: number }, [{ actor: string; comments: Record<string, string> }]>('sendBack');
 export const closeDivisionSignal = defineSignal('closeDivision');
+/** The reform office takes the division off the ladder: no return is expected any more. */
+export const excuseSignal = defineSignal<[{ reason: string; actor: string }]>('excuse');
+/** A reminder now, outside the ladder. */
+export const remindNowSignal = defineSignal<[{ actor: string }]>('remindNow');
 /** A new deadline for the division; its ladder is planned again from it. */
 export const extendDeadlineSignal = defineSignal<[{ deadline: string; actor: string }]>('extendDeadline');
 

@@ -4,7 +4,9 @@ import {
   type AttemptRecord,
   CYCLE_CLOSED,
   closeDivisionSignal,
+  excuseSignal,
   extendDeadlineSignal,
+  remindNowSignal,
   type DivisionInput,
   divisionReportSignal,
   type DivisionState,
@@ -18,7 +20,7 @@ import {
   submitReturnUpdate,
 } from './definitions';
 
-const { prepareSheet, sendRequestMail, sendBack, planLadder, sendRungMail } = proxyActivities<Activities>({
+const { prepareSheet, sendRequestMail, sendBack, planLadder, sendRungMail, sendManualReminder } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
 });
 
@@ -59,6 +61,18 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
   setHandler(divisionStatusQuery, status);
   setHandler(closeDivisionSignal, () => {
     closed = true;
+  });
+  const owesReturn = () => state === 'waiting' || state === 'sentBack';
+  let reminders = 0;
+  setHandler(excuseSignal, async ({ reason, actor }) => {
+    if (!owesReturn() || closed) return;
+    state = 'excused';
+    log.push({ attempt: attempts, result: 'excused', at: new Date().toISOString(), by: actor, note: reason });
+    await report();
+  });
+  setHandler(remindNowSignal, async ({ actor }) => {
+    if (!owesReturn() || closed) return;
+    await sendManualReminder({ cycleId: input.cycleId, divisionId: input.divisionId, deadline, seq: ++reminders, actor });
   });
   setHandler(extendDeadlineSignal, ({ deadline: extended }) => {
     deadline = extended;
@@ -121,7 +135,6 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
 
   // Cycles launched before the ladder existed replay without it.
   if (input.role === 'answer' && patched('escalation-ladder')) {
-    const owesReturn = () => state === 'waiting' || state === 'sentBack';
     while (!closed) {
       // An extension shows in the cycle's status as soon as its ladder is planned again.
       if (replan) await report();
@@ -140,7 +153,7 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
 
   await condition(() => closed && allHandlersFinished());
   // Handlers change the state while this function waits; a held or sent-back return stays so.
-  const pending: DivisionState[] = ['held', 'sentBack'];
+  const pending: DivisionState[] = ['held', 'sentBack', 'excused'];
   if (accepted === undefined && !pending.includes(state)) state = 'closed';
   return status();
 }

@@ -7,7 +7,7 @@ import { Plan, serializePlan } from '../../domain/plan';
 import { fillReturnSheet } from '../../sheets/fill-return-sheet';
 import { listSentMail } from '../../stack/smtp-sink';
 import { torimatome } from '../support/cli';
-import { SEED_PLAN_PATH } from '../support/seed';
+import { SEED_DIRECTORY_PATH, SEED_PLAN_PATH } from '../support/seed';
 import { startTestService, type TestService } from '../support/service';
 
 const seedPlan = Plan.parse(JSON.parse(readFileSync(SEED_PLAN_PATH, 'utf8')));
@@ -56,6 +56,13 @@ describe('the reminder and escalation ladder, counted in seconds from the deadli
     expect((await cli('submit', '--division', 'somu', filled)).stdout).toContain('回答を受け付けました');
     const extended = await cli('cycle', 'extend', '--division', '収納課', '--deadline', new Date(Date.now() + 600_000).toISOString());
     expect(extended.stdout).toContain('収納課の提出期限を');
+    // 会計課 is excused; 収納課 gets a new address mid-cycle, and a reminder by hand goes there.
+    expect((await cli('cycle', 'excuse', '--division', 'kaikei', '--reason', '担当者の長期不在')).stdout).toContain('会計課の提出を免除しました');
+    const directory = JSON.parse(readFileSync(SEED_DIRECTORY_PATH, 'utf8'));
+    directory.divisions.find((d: { id: string }) => d.id === 'shuno').contact = 'shuno-new@city.arao.example';
+    writeFileSync(join(service.dataDir, 'plan', 'divisions.json'), JSON.stringify(directory));
+    expect((await cli('cycle', 'remind', '--division', '収納課')).stdout).toContain('督促のメールを送りました: 収納課');
+    await expect.poll(async () => (await sent()).filter((m) => m.to.includes('shuno-new@city.arao.example')).length, { timeout: 20_000 }).toBe(1);
 
     await expect.poll(async () => ladderMails(await sent(), '財政課').length, { timeout: 90_000, interval: 1_000 }).toBe(5);
     const zaisei = ladderMails(await sent(), '財政課').map((m) => ({ kind: m.subject.slice(0, m.subject.indexOf('】') + 1), to: m.to, cc: m.cc }));
@@ -68,11 +75,22 @@ describe('the reminder and escalation ladder, counted in seconds from the deadli
     ]);
     const all = await sent();
     expect(ladderMails(all, '（総務課）')).toEqual([]);
-    expect(ladderMails(all, '収納課')).toEqual([]);
+    expect(ladderMails(all, '収納課').map((m) => m.to)).toEqual([['shuno-new@city.arao.example']]);
+    expect(ladderMails(all, '会計課')).toEqual([]);
 
     const status = JSON.parse((await cli('cycle', 'status', '--json')).stdout);
     expect(status.rungsReached).toMatchObject({ zaisei: 5 });
     expect(status.rungsReached.somu).toBeUndefined();
-    expect(status.divisions.find((d: { divisionId: string }) => d.divisionId === 'shuno').deadline).toBeDefined();
+    const division = (id: string) => status.divisions.find((d: { divisionId: string }) => d.divisionId === id);
+    expect(division('shuno').deadline).toBeDefined();
+    expect(division('kaikei')).toMatchObject({ state: 'excused', log: [{ result: 'excused', note: '担当者の長期不在', by: '文化企画課 行革担当' }] });
+
+    const close = await cli('cycle', 'close');
+    expect(close.stdout).toContain('未提出');
+    const late = await cli('submit', '--division', 'zaisei', filled);
+    expect(late.stderr).toContain('照会は締め切られているため、財政課の回答は受け付けられません。事情がある場合は文化企画課（bunka-kikaku@city.arao.example）に連絡してください。');
+    const csv = readFileSync(join(service.dataDir, 'cycles', 'cycle-arao-R4', 'result', 'cycle-arao-R4-consolidated.csv'), 'utf8');
+    expect(csv).toMatch(/\r\n25,[^\r]*,提出免除: 担当者の長期不在\r\n/);
+    expect(csv).toMatch(/\r\n31,[^\r]*,未提出\r\n/);
   }, 180_000);
 });
