@@ -20,6 +20,9 @@ export function cycleFiles(dataDir: string, cycleId: string) {
     snapshot: join(root, 'snapshot.json'),
     sheet: (divisionId: string, version: number) => join(root, 'sheets', `${divisionId}-v${version}.xlsx`),
     outbox: join(root, 'outbox'),
+    /** Mails the relay refused or could not be reached for, kept until they go through. */
+    mailFailures: join(root, 'mail-failures'),
+    mailFailure: (key: string) => join(root, 'mail-failures', `${key}.json`),
     outboxRecord: (key: string) => join(root, 'outbox', `${key}.json`),
     returnRecord: (divisionId: string, attempt: number) => join(root, 'returns', divisionId, `${String(attempt).padStart(3, '0')}.json`),
     resultDir: join(root, 'result'),

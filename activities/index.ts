@@ -279,6 +279,7 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
         const attempt = division.state === 'returned' ? division.attempt : held;
         if (attempt === undefined) continue;
         const record = await readReturnRecord(files.returnRecord(division.divisionId, attempt));
+        Context.current().heartbeat(division.divisionId);
         returned.push(division.divisionId);
         for (const answer of record.answers) answers.set(answer.no, { mark: answer.mark, statusText: answer.statusText });
         for (const warning of record.warnings) {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
 import { writeFileAtomic } from '../master/store';
 import { cycleFiles } from './file-store';
@@ -12,6 +13,15 @@ export interface OutgoingMail {
   subject: string;
   text: string;
   attachments?: Array<{ filename: string; content: Buffer }>;
+}
+
+export interface MailFailure {
+  key: string;
+  to: string[];
+  firstFailedAt: string;
+  lastFailedAt: string;
+  failures: number;
+  error: string;
 }
 
 export interface Mailer {
@@ -33,11 +43,25 @@ export function createMailer(smtpUrl: string): Mailer {
       if (existsSync(record)) return false;
       const domain = mail.from.split('@')[1] ?? 'torimatome.invalid';
       const messageId = `<${cycleId}.${mail.key}@${domain}>`;
-      const info = await transport.sendMail({ ...mail, messageId });
+      const failure = cycleFiles(dataDir, cycleId).mailFailure(mail.key);
+      let info: { accepted: unknown };
+      try {
+        info = await transport.sendMail({ ...mail, messageId });
+      } catch (err) {
+        // The activity is retried with backoff; meanwhile `cycle status` can tell the reform
+        // office how long mail has been failing, and why.
+        const earlier = existsSync(failure) ? (JSON.parse(await readFile(failure, 'utf8')) as MailFailure) : undefined;
+        const now = new Date().toISOString();
+        const record: MailFailure = { key: mail.key, to: mail.to, firstFailedAt: earlier?.firstFailedAt ?? now, lastFailedAt: now, failures: (earlier?.failures ?? 0) + 1, error: (err as Error).message };
+        await writeFileAtomic(failure, `${JSON.stringify(record, null, 2)}\n`);
+        throw err;
+      }
+      // The window where a crash repeats a mail: the relay has it, the record below not yet.
       await writeFileAtomic(
         record,
         `${JSON.stringify({ key: mail.key, messageId, from: mail.from, to: mail.to, cc: mail.cc ?? [], subject: mail.subject, sentAt: new Date().toISOString(), accepted: info.accepted }, null, 2)}\n`,
       );
+      await rm(failure, { force: true });
       return true;
     },
     close: () => transport.close(),

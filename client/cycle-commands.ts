@@ -1,10 +1,11 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { copyFile, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdReusePolicy, WorkflowUpdateFailedError } from '@temporalio/client';
 import { type Command, Option } from 'commander';
 import { cycleFiles } from '../activities/file-store';
+import type { MailFailure } from '../activities/mailer';
 import { loadSnapshot } from '../activities/snapshot';
 import { cycleId, parseDeadline, divisionWorkflowId, TASK_QUEUE } from '../domain/cycle';
 import { divisionById } from '../domain/division-directory';
@@ -135,6 +136,31 @@ function rungsReached(dir: string, id: string): Map<string, number> {
   return reached;
 }
 
+/** How long mail may keep failing before `cycle status` calls it trouble (TORIMATOME_MAIL_ALERT_AFTER, seconds). */
+function mailAlertAfterMs(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env.TORIMATOME_MAIL_ALERT_AFTER ?? 600);
+  return (Number.isFinite(seconds) && seconds >= 0 ? seconds : 600) * 1000;
+}
+
+/** Mails that have been failing for longer than the alert time. */
+function mailTrouble(dir: string, id: string): MailFailure[] {
+  const { mailFailures } = cycleFiles(dir, id);
+  if (!existsSync(mailFailures)) return [];
+  const since = Date.now() - mailAlertAfterMs();
+  return readdirSync(mailFailures)
+    .map((f) => JSON.parse(readFileSync(join(mailFailures, f), 'utf8')) as MailFailure)
+    .filter((f) => Date.parse(f.firstFailedAt) <= since);
+}
+
+function renderTrouble(trouble: readonly MailFailure[]): string[] {
+  if (trouble.length === 0) return [];
+  const first = trouble.map((t) => t.firstFailedAt).sort()[0]!;
+  return [
+    `⚠ メール${trouble.length}通が送れていません（${japaneseDateTime(first)}から再送を続けています。最後のエラー: ${trouble[trouble.length - 1]!.error}）。SMTP サーバを確認してください。送れるようになれば自動で送ります。`,
+    '',
+  ];
+}
+
 function renderStatus(status: CycleStatus, rungs: ReadonlyMap<string, number>): string {
   const counts = new Map<DivisionState, number>();
   for (const d of status.divisions) counts.set(d.state, (counts.get(d.state) ?? 0) + 1);
@@ -162,7 +188,12 @@ async function runStatus(opts: { year?: string; json?: boolean }): Promise<void>
       ? (JSON.parse(await readFile(final, 'utf8')) as CycleStatus)
       : await onCycle(id, () => client.workflow.getHandle(id).query(cycleStatusQuery));
     const rungs = rungsReached(dir, id);
-    process.stdout.write(opts.json ? `${JSON.stringify({ ...status, rungsReached: Object.fromEntries(rungs) }, null, 2)}\n` : renderStatus(status, rungs));
+    const trouble = mailTrouble(dir, id);
+    process.stdout.write(
+      opts.json
+        ? `${JSON.stringify({ ...status, rungsReached: Object.fromEntries(rungs), mailTrouble: trouble }, null, 2)}\n`
+        : [...renderTrouble(trouble), renderStatus(status, rungs)].join('\n'),
+    );
   });
 }
 

@@ -30,6 +30,8 @@ export interface DevServerOptions {
   cliPath?: string;
   /** How long the server may take to answer. */
   readyTimeoutMs?: number;
+  /** The frontend port, to come back on the address workers and run.json already hold. */
+  port?: number;
 }
 
 const HOST = '127.0.0.1';
@@ -51,7 +53,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     try {
       return await launch(cli, dbFile, opts);
     } catch (err) {
-      if (!(err instanceof PortTaken) || attempt >= PORT_ATTEMPTS) throw err;
+      if (!(err instanceof PortTaken) || opts.port || attempt >= PORT_ATTEMPTS) throw err;
     }
   }
 }
@@ -60,7 +62,9 @@ async function launch(cli: string, dbFile: string, opts: DevServerOptions): Prom
   const namespace = opts.namespace ?? 'default';
   // The HTTP API, metrics and the internal services get their ports from the CLI itself, which
   // picks free ones the same way; only the ones we must know are chosen here.
-  const [port, uiPort] = await freePorts(HOST, opts.ui ? 2 : 1);
+  const picked = await freePorts(HOST, (opts.port ? 0 : 1) + (opts.ui ? 1 : 0));
+  const port = opts.port ?? picked.shift()!;
+  const uiPort = picked.shift();
   const address = `${HOST}:${port}`;
   const args = ['server', 'start-dev', '--db-filename', dbFile, '--ip', HOST, '--port', String(port)];
   args.push(...(opts.ui ? ['--ui-port', String(uiPort)] : ['--headless']));

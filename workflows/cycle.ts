@@ -12,10 +12,17 @@ import {
   divisionReportSignal,
 } from './definitions';
 
-const { snapshotCycle, startDivisionWorkflows, closeDivisionWorkflows, consolidateCycle, mailConsolidatedTable } = proxyActivities<Activities>({
+const { snapshotCycle, startDivisionWorkflows, closeDivisionWorkflows, mailConsolidatedTable } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
+  // The batch activities heartbeat per division: a killed worker's batch moves on in seconds.
+  heartbeatTimeout: '20 seconds',
   retry: { nonRetryableErrorTypes: ['CycleRefused'] },
+});
+
+// Writing the table of a large plan is one long step between heartbeats.
+const { consolidateCycle } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '5 minutes',
 });
 
 /**

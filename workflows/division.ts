@@ -20,8 +20,10 @@ import {
   submitReturnUpdate,
 } from './definitions';
 
+// Each takes well under a second; a short timeout lets a task whose worker was killed be
+// retried on another within seconds, not minutes.
 const { prepareSheet, sendRequestMail, sendBack, planLadder, sendRungMail, sendManualReminder } = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
+  startToCloseTimeout: '30 seconds',
 });
 
 // Checking a return is what the submitter waits for: it gets a short timeout and few retries,

@@ -14,8 +14,8 @@ export interface CliRun {
  * Runs the real `torimatome` command with its own data directory. The operator's
  * TEMPORAL_ADDRESS and SMTP_URL are removed, so a test can never reach a city's cluster or mail.
  */
-export async function torimatome(options: { cwd: string; dataDir: string; actor?: string }, ...args: string[]): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = { ...process.env, TORIMATOME_DATA_DIR: options.dataDir, TORIMATOME_ACTOR: options.actor ?? 'テスト担当' };
+export async function torimatome(options: { cwd: string; dataDir: string; actor?: string; env?: NodeJS.ProcessEnv }, ...args: string[]): Promise<CliRun> {
+  const env: NodeJS.ProcessEnv = { ...process.env, TORIMATOME_DATA_DIR: options.dataDir, TORIMATOME_ACTOR: options.actor ?? 'テスト担当', ...options.env };
   delete env.TEMPORAL_ADDRESS;
   delete env.SMTP_URL;
   try {
