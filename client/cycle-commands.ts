@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { copyFile, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdReusePolicy, WorkflowUpdateFailedError } from '@temporalio/client';
+import { type Client, ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdReusePolicy, WorkflowUpdateFailedError } from '@temporalio/client';
 import { type Command, Option } from 'commander';
 import { cycleFiles } from '../activities/file-store';
 import type { MailFailure } from '../activities/mailer';
@@ -13,7 +13,7 @@ import { type EscalationPolicyInput, parseEscalationPolicy } from '../domain/esc
 import { japaneseDateTime } from '../domain/japanese-date';
 import { dataDir, loadPlan, UserError } from '../master/store';
 import { connectClient, resolveSettings } from '../worker/settings';
-import { CYCLE_CLOSED, excuseSignal, extendDeadlineSignal, remindNowSignal, type Ladder, type LadderClock, NOT_RETURNED, sendBackUpdate, type CloseResult, closeCycleUpdate, type CycleInput, type CycleStatus, cycleStatusQuery, type DivisionState } from '../workflows/definitions';
+import { CYCLE_CLOSED, type LauncherInput, excuseSignal, extendDeadlineSignal, remindNowSignal, type Ladder, type LadderClock, NOT_RETURNED, sendBackUpdate, type CloseResult, closeCycleUpdate, type CycleInput, type CycleStatus, cycleStatusQuery, type DivisionState } from '../workflows/definitions';
 import { actorOf, collect, itemTexts, onCycle, targetCycle, yearArg } from './cycle-target';
 import { resolveDivisionArg } from './plan-commands';
 
@@ -245,6 +245,49 @@ async function runExtend(opts: { year?: string; division?: string; deadline: str
   process.stdout.write(`${who}の提出期限を ${japaneseDateTime(deadline)} に延ばしました（${actor}）。督促はこの期限から数え直します。\n`);
 }
 
+const MONTHS = ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'] as const;
+
+function monthDayArg(option: string, value: string): { month: number; day: number } {
+  const m = /^(\d{2})-(\d{2})$/.exec(value);
+  const month = Number(m?.[1]);
+  const day = Number(m?.[2]);
+  // A date in a leap year, so that 02-29 is a day that can come.
+  const probe = new Date(Date.UTC(2024, month - 1, day));
+  if (!m || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) throw new UserError(`${option} は MM-DD の形で指定してください: ${value}`);
+  return { month, day };
+}
+
+/**
+ * A yearly Temporal Schedule that launches the cycle on a set day at 09:00 in Japan, through
+ * the launcher workflow so the cycle keeps its stable id.
+ */
+async function runSchedule(opts: { on: string; deadline: string; actor?: string; policy?: string }): Promise<void> {
+  const on = monthDayArg('--on', opts.on);
+  const due = monthDayArg('--deadline', opts.deadline);
+  const ladder = await ladderArgs(opts);
+  await withClient(async (client, dir) => {
+    const { plan } = await loadPlan(dir);
+    const scheduleId = `launch-${plan.municipality.id}`;
+    const input: LauncherInput = { municipalityId: plan.municipality.id, deadlineMonthDay: opts.deadline, launchedBy: `スケジュール（${actorOf(opts.actor)}が設定）`, ladder };
+    const options = {
+      spec: { calendars: [{ month: MONTHS[on.month - 1]!, dayOfMonth: on.day, hour: 9 }], timezone: 'Asia/Tokyo' },
+      action: { type: 'startWorkflow' as const, workflowType: 'launcherWorkflow', taskQueue: TASK_QUEUE, args: [input] },
+    };
+    let handle = client.schedule.getHandle(scheduleId);
+    try {
+      await handle.update((previous) => ({ ...previous, ...options }));
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+      handle = await client.schedule.create({ scheduleId, ...options });
+    }
+    const next = (await handle.describe()).info.nextActionTimes[0];
+    process.stdout.write(
+      `毎年${on.month}月${on.day}日 9:00 に照会を開始し、提出期限を次の${due.month}月${due.day}日とするよう設定しました（スケジュール ${scheduleId}）。` +
+        `${next ? `次回: ${japaneseDateTime(next.toISOString())}` : ''}\n`,
+    );
+  });
+}
+
 /**
  * Sends a signal to one division, or to every division that answers (or, with `owingOnly`,
  * every one that still owes a return); gives the names of those it reached.
@@ -320,6 +363,14 @@ export function addCycleCommands(program: Command): void {
     .option('--policy <file>', 'JSON reminder and escalation policy (default: reminders 5 and 1 business days before, then overdue and escalations)')
     .addOption(new Option('--ladder-clock <clock>', 'count rung offsets in business days (calendar) or, to demonstrate, in seconds from the deadline').choices(['calendar', 'seconds']))
     .action(runLaunch);
+  cycle
+    .command('schedule')
+    .description('launch the cycle every year on a set day (a Temporal Schedule), with a deadline on a set day')
+    .requiredOption('--on <MM-DD>', 'day of the year to launch, at 09:00 Asia/Tokyo')
+    .requiredOption('--deadline <MM-DD>', 'day of the deadline, the next such day after the launch')
+    .option('--policy <file>', 'JSON reminder and escalation policy')
+    .addOption(actorOption())
+    .action(runSchedule);
   cycle
     .command('extend')
     .description("move the deadline of one division or of every division; the reminder ladder is planned again from it")

@@ -135,3 +135,12 @@ export const extendDeadlineSignal = defineSignal<[{ deadline: string; actor: str
 export const CYCLE_CLOSED = 'CycleClosed';
 export const NOTHING_TO_ANSWER = 'NothingToAnswer';
 export const NOT_RETURNED = 'NotReturned';
+
+/** What the yearly Schedule hands the launcher. */
+export interface LauncherInput {
+  municipalityId: string;
+  /** `MM-DD` of the deadline, the next such day after the launch. */
+  deadlineMonthDay: string;
+  launchedBy: string;
+  ladder?: Ladder;
+}

@@ -1,2 +1,3 @@
 export { cycleWorkflow } from './cycle';
 export { divisionWorkflow } from './division';
+export { launcherWorkflow } from './launcher';
