@@ -4,7 +4,6 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Command } from 'commander';
-import { simpleParser } from 'mailparser';
 import { cycleFiles } from '../activities/file-store';
 import { cycleId, planBeforeYear } from '../domain/cycle';
 import { DivisionDirectory } from '../domain/division-directory';
@@ -14,7 +13,7 @@ import { fillReturnSheet } from '../sheets/fill-return-sheet';
 import type { EmbeddedService } from '../stack/embedded-service';
 import { startEmbeddedService } from './embedded-service';
 import { readRunInfo } from '../stack/run-file';
-import { listSentMail } from '../stack/smtp-sink';
+import { readSentMail } from '../stack/sent-mail';
 
 const YEAR = 'R4';
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -65,11 +64,9 @@ async function runDemo(): Promise<void> {
     };
     const filledDir = join(dir, 'demo', 'returns');
     await mkdir(filledDir, { recursive: true });
-    for (const file of await listSentMail(join(dir, 'mail', 'sent'))) {
-      const mail = await simpleParser(await readFile(file));
-      const to = (Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : []).flatMap((a) => a.value.map((v) => v.address));
-      const division = directory.divisions.find((d) => d.contact === to[0]);
-      if (!division || !mail.subject?.startsWith('【依頼】') || mail.attachments.length !== 1) continue;
+    for (const mail of await readSentMail(join(dir, 'mail', 'sent'))) {
+      const division = directory.divisions.find((d) => d.contact === mail.to[0]);
+      if (!division || !mail.subject.startsWith('【依頼】') || mail.attachments.length !== 1) continue;
       say(`${division.name}として、届いた様式に回答を入力して提出します。`);
       const filled = join(filledDir, `${division.id}.xlsx`);
       await writeFile(filled, await fillReturnSheet(mail.attachments[0]!.content, YEAR, answer));

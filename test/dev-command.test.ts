@@ -1,26 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRunInfo } from '../stack/run-file';
-import { torimatome } from './support/cli';
-
-const BIN = join(__dirname, '..', 'client', 'bin.cjs');
+import { spawnTorimatome, torimatome } from './support/cli';
 
 /** `npm start` as a user runs it: `torimatome dev` in its own process, until Ctrl-C. */
-function startDev(dataDir: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const env: NodeJS.ProcessEnv = { ...process.env, TORIMATOME_DATA_DIR: dataDir };
-  delete env.TEMPORAL_ADDRESS;
-  delete env.SMTP_URL;
-  const child = spawn(process.execPath, [BIN, 'dev'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  child.stdout!.on('data', (d) => (text += d));
-  child.stderr!.on('data', (d) => (text += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => text, exited };
-}
+const startDev = (dataDir: string) => spawnTorimatome(dataDir, 'dev');
 
 async function untilRunning(dataDir: string, output: () => string): Promise<number> {
   await expect.poll(() => output(), { timeout: 120_000, interval: 250 }).toContain('torimatome が動いています');

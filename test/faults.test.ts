@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +8,8 @@ import { writeRunInfo } from '../stack/run-file';
 import { listSentMail, type SmtpSink, startSmtpSink } from '../stack/smtp-sink';
 import { type DevServer, startDevServer } from '../stack/temporal-dev-server';
 import { syntheticMaster } from './bench/synthetic-plan';
-import { torimatome } from './support/cli';
+import { spawnTorimatome, torimatome } from './support/cli';
 
-const BIN = join(__dirname, '..', 'client', 'bin.cjs');
 const DIVISIONS = 60;
 
 /**
@@ -28,15 +27,9 @@ describe('surviving faults', () => {
   const cli = (...args: string[]) => torimatome({ cwd: dataDir, dataDir, actor: '行革担当' }, ...args);
 
   async function startWorker(): Promise<void> {
-    const env: NodeJS.ProcessEnv = { ...process.env, TORIMATOME_DATA_DIR: dataDir };
-    delete env.TEMPORAL_ADDRESS;
-    delete env.SMTP_URL;
-    const child = spawn(process.execPath, [BIN, 'worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    await expect.poll(() => output, { timeout: 60_000, interval: 200 }).toContain('worker started');
-    worker = child;
+    const started = spawnTorimatome(dataDir, 'worker');
+    await expect.poll(started.output, { timeout: 60_000, interval: 200 }).toContain('worker started');
+    worker = started.child;
   }
 
   function killWorker(): Promise<void> {

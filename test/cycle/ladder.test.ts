@@ -1,11 +1,10 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planBeforeYear } from '../../domain/cycle';
-import { Plan, serializePlan } from '../../domain/plan';
+import { Plan } from '../../domain/plan';
 import { fillReturnSheet } from '../../sheets/fill-return-sheet';
-import { listSentMail } from '../../stack/smtp-sink';
+import { readSentMail, type SentMail } from '../../stack/sent-mail';
 import { torimatome } from '../support/cli';
 import { SEED_DIRECTORY_PATH, SEED_PLAN_PATH } from '../support/seed';
 import { startTestService, type TestService } from '../support/service';
@@ -14,29 +13,12 @@ const seedPlan = Plan.parse(JSON.parse(readFileSync(SEED_PLAN_PATH, 'utf8')));
 let service: TestService;
 const cli = (...args: string[]) => torimatome({ cwd: service.dataDir, dataDir: service.dataDir, actor: '文化企画課 行革担当' }, ...args);
 
-interface Sent {
-  subject: string;
-  to: string[];
-  cc: string[];
-  attachment?: Buffer;
-}
+const sent = () => readSentMail(service.sentDir);
 
-async function sent(): Promise<Sent[]> {
-  const out: Sent[] = [];
-  for (const file of await listSentMail(service.sentDir)) {
-    const mail = await simpleParser(readFileSync(file));
-    const addresses = (field: typeof mail.to) => (field ? (Array.isArray(field) ? field : [field]).flatMap((a) => a.value.map((v) => v.address!)) : []);
-    out.push({ subject: mail.subject ?? '', to: addresses(mail.to), cc: addresses(mail.cc), attachment: mail.attachments[0]?.content });
-  }
-  return out;
-}
-
-const ladderMails = (all: Sent[], division: string) => all.filter((m) => /^【(督促|期限超過|上長報告)】/.test(m.subject) && m.subject.includes(division));
+const ladderMails = (all: SentMail[], division: string) => all.filter((m) => /^【(督促|期限超過|上長報告)】/.test(m.subject) && m.subject.includes(division));
 
 beforeAll(async () => {
-  service = await startTestService();
-  mkdirSync(join(service.dataDir, 'plan'), { recursive: true });
-  writeFileSync(join(service.dataDir, 'plan', 'plan.json'), serializePlan(planBeforeYear(seedPlan, 'R4')));
+  service = await startTestService(planBeforeYear(seedPlan, 'R4'));
 }, 180_000);
 
 afterAll(async () => {
@@ -50,7 +32,7 @@ describe('the reminder and escalation ladder, counted in seconds from the deadli
     expect(launch.stderr).toBe('');
 
     // 総務課 returns at once; 収納課 gets ten more minutes; 財政課 does nothing.
-    const somuSheet = (await sent()).find((m) => m.subject.startsWith('【依頼】') && m.to[0] === 'somu@city.arao.example')!.attachment!;
+    const somuSheet = (await sent()).find((m) => m.subject.startsWith('【依頼】') && m.to[0] === 'somu@city.arao.example')!.attachments[0]!.content;
     const filled = join(service.dataDir, 'somu.xlsx');
     writeFileSync(filled, await fillReturnSheet(somuSheet, 'R4', (no) => ({ mark: seedPlan.items[no - 1]!.marks.R4!, statusText: seedPlan.items[no - 1]!.statusText.R4! })));
     expect((await cli('submit', '--division', 'somu', filled)).stdout).toContain('回答を受け付けました');

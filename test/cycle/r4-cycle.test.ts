@@ -1,14 +1,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { simpleParser, type ParsedMail } from 'mailparser';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planBeforeYear } from '../../domain/cycle';
 import { DivisionDirectory } from '../../domain/division-directory';
-import { Plan, serializePlan } from '../../domain/plan';
+import { Plan } from '../../domain/plan';
 import { writeConsolidatedCsv } from '../../sheets/consolidated-table';
 import { fillReturnSheet, sheetValue } from '../../sheets/fill-return-sheet';
-import { listSentMail } from '../../stack/smtp-sink';
+import { readSentMail, type SentMail } from '../../stack/sent-mail';
 import { torimatome } from '../support/cli';
 import { recordHistories, recordingHistories } from '../support/histories';
 import { SEED_DIRECTORY_PATH, SEED_PLAN_PATH } from '../support/seed';
@@ -22,20 +21,13 @@ const ITEM_4_EXPLANATION = 'コロナ禍で地域活動が停滞し、地区協�
 const cli = (...args: string[]) => torimatome({ cwd: service.dataDir, dataDir: service.dataDir, actor: '文化企画課 行革担当' }, ...args);
 
 interface Delivered {
-  file: string;
-  mail: ParsedMail;
+  mail: SentMail;
   divisionId: string;
 }
 
+/** The mails the SMTP server kept, each with the division it was addressed to. */
 async function delivered(): Promise<Delivered[]> {
-  const out: Delivered[] = [];
-  for (const file of await listSentMail(service.sentDir)) {
-    const mail = await simpleParser(readFileSync(file));
-    const to = (Array.isArray(mail.to) ? mail.to : [mail.to!]).flatMap((a) => a.value.map((v) => v.address));
-    const division = directory.divisions.find((d) => d.contact === to[0]);
-    out.push({ file, mail, divisionId: division!.id });
-  }
-  return out;
+  return (await readSentMail(service.sentDir)).map((mail) => ({ mail, divisionId: directory.divisions.find((d) => d.contact === mail.to[0])!.id }));
 }
 
 const seedAnswer = (no: number) => {
@@ -52,10 +44,8 @@ async function submit(divisionId: string, data: Buffer, name = `${divisionId}.xl
 }
 
 beforeAll(async () => {
-  service = await startTestService();
-  mkdirSync(join(service.dataDir, 'plan'), { recursive: true });
   // The R4 replay: the master as it stood before R4's returns came in.
-  writeFileSync(join(service.dataDir, 'plan', 'plan.json'), serializePlan(planBeforeYear(seedPlan, 'R4')));
+  service = await startTestService(planBeforeYear(seedPlan, 'R4'));
 }, 180_000);
 
 afterAll(async () => {
@@ -152,7 +142,7 @@ describe('the R4 collection, end to end on a real Temporal server and SMTP serve
     const mails = await delivered();
     const ids = mails.map((m) => m.mail.messageId);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(mails.filter((m) => m.mail.subject?.startsWith('【取りまとめ結果】'))).toHaveLength(requests.length);
+    expect(mails.filter((m) => m.mail.subject.startsWith('【取りまとめ結果】'))).toHaveLength(requests.length);
 
     const closedAgain = await cli('cycle', 'close', '--year', 'R4');
     expect(closedAgain.code).toBe(1);

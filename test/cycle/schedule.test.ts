@@ -1,9 +1,8 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fiscalYearCode, fiscalYearOfDate } from '../../domain/fiscal-year';
-import { Plan, serializePlan } from '../../domain/plan';
+import { Plan } from '../../domain/plan';
 import { torimatome } from '../support/cli';
 import { SEED_PLAN_PATH } from '../support/seed';
 import { startTestService, type TestService } from '../support/service';
@@ -14,7 +13,6 @@ const today = new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
 const thisYear = fiscalYearCode(fiscalYearOfDate(today));
 
 beforeAll(async () => {
-  service = await startTestService();
   // The seed plan, carried on to the fiscal year the test runs in, so that a cycle can start today.
   const seed = Plan.parse(JSON.parse(readFileSync(SEED_PLAN_PATH, 'utf8')));
   const years = Array.from({ length: 20 }, (_, i) => `R${i + 1}`).filter((y) => Number(y.slice(1)) <= Number(thisYear.slice(1)));
@@ -23,8 +21,7 @@ beforeAll(async () => {
     period: { from: 'R1', to: thisYear },
     items: seed.items.map((item) => ({ ...item, schedule: Object.fromEntries(years.map((y) => [y, item.schedule[y] ?? ''])) })),
   });
-  mkdirSync(join(service.dataDir, 'plan'), { recursive: true });
-  writeFileSync(join(service.dataDir, 'plan', 'plan.json'), serializePlan(plan));
+  service = await startTestService(plan);
 }, 180_000);
 
 afterAll(async () => {

@@ -1,14 +1,19 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Plan, serializePlan } from '../../domain/plan';
 import { type EmbeddedService, startEmbeddedService } from '../../stack/embedded-service';
 
 export interface TestService extends EmbeddedService {
   dataDir: string;
 }
 
-/** The real service for a test, in a data directory of its own. */
-export async function startTestService(): Promise<TestService> {
+/** The real service for a test, in a data directory of its own, with the plan master given. */
+export async function startTestService(plan?: Plan): Promise<TestService> {
   const dataDir = mkdtempSync(join(tmpdir(), 'torimatome-service-'));
+  if (plan) {
+    mkdirSync(join(dataDir, 'plan'), { recursive: true });
+    writeFileSync(join(dataDir, 'plan', 'plan.json'), serializePlan(plan));
+  }
   return { dataDir, ...(await startEmbeddedService(dataDir, { ui: false })) };
 }
