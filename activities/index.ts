@@ -8,7 +8,7 @@ import { divisionById } from '../domain/division-directory';
 import type { StatusMark } from '../domain/status-mark';
 import { loadPlan, planPath, savePlan, writeFileAtomic } from '../master/store';
 import { consolidatePlan, writeConsolidatedCsv, writeConsolidatedWorkbook } from '../sheets/consolidated-table';
-import { readReturnSheet } from '../sheets/read-return-sheet';
+import { readReturnFile } from '../sheets/read-return-file';
 import type { ReturnProblem } from '../sheets/return-problems';
 import { findWarnings } from '../sheets/return-warnings';
 import { type ReturnSheetInput, type SheetItem, writeReturnSheet } from '../sheets/write-return-sheet';
@@ -163,7 +163,8 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
       const division = divisionById(snapshot.directory, input.divisionId);
       const items = sheetItems(snapshot, input.divisionId);
-      const reading = await readReturnSheet(await readRef(dataDir, input.submission.file), {
+      // Checked in a child process with time and memory limits: a hostile file cannot stall the worker.
+      const reading = await readReturnFile(await readRef(dataDir, input.submission.file), {
         cycleId: input.cycleId,
         year: snapshot.year,
         divisionId: division.id,

@@ -1,10 +1,11 @@
 /** Reading a division's filled return sheet back, cell by cell, with what is wrong with it. */
 import ExcelJS from 'exceljs';
 import { readStatusMark, type StatusMark } from '../domain/status-mark';
-import { columnHeader, type Unreadable } from '../master/plan-table';
+import { columnHeader, readPositiveInteger, type Unreadable } from '../master/plan-table';
 import { FORMULA_CELL, readXlsxCell } from '../master/xlsx-cell';
-import { cellProblem, fileProblem, itemProblem, RETURN_PROBLEMS as P, type ReturnProblem } from './return-problems';
-import { ANSWER_SHEET, META_SHEET, type SheetItem, type SheetLayout, sheetLayout } from './return-sheet-layout';
+import { itemFingerprint } from './item-fingerprint';
+import { cellProblem, cutShort, fileProblem, itemProblem, RETURN_PROBLEMS as P, type ReturnProblem, sheetCellProblem } from './return-problems';
+import { ANSWER_SHEET, FIRST_ITEM_ROW, HEADER_ROW, isInputColumn, META_SHEET, prefilledTexts, type SheetItem, type SheetLayout, sheetLayout } from './return-sheet-layout';
 import { readMetadataSheet, type SheetMetadata } from './return-sheet-meta';
 
 /** What the reform office sent this division in this cycle. */
@@ -30,7 +31,16 @@ export interface ReturnReading {
   answers: ReturnAnswer[];
 }
 
-const refused = (problems: ReturnProblem[]): ReturnReading => ({ ok: false, problems, answers: [] });
+/** Longest status text taken, in characters: the seed's longest is 607, and the table prints each on an A3 page. */
+export const STATUS_TEXT_MAX_LENGTH = 2000;
+/** Problems listed one by one; past that, one more says how many were left out (a return record must stay small). */
+export const MAX_LISTED_PROBLEMS = 50;
+
+const refused = (problems: ReturnProblem[]): ReturnReading => {
+  if (problems.length <= MAX_LISTED_PROBLEMS) return { ok: false, problems, answers: [] };
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS - 1);
+  return { ok: false, problems: [...listed, fileProblem(P.moreProblems, problems.length - listed.length)], answers: [] };
+};
 
 /** Whether the file is this division's sheet for this cycle, in the current version. */
 function identityProblems(found: SheetMetadata, expected: ExpectedReturn): ReturnProblem[] {
@@ -44,6 +54,24 @@ function identityProblems(found: SheetMetadata, expected: ExpectedReturn): Retur
 
 const unreadableKind = (cell: Unreadable) => (cell.code === FORMULA_CELL.code ? P.formulaCell : P.unsupportedCell);
 
+/**
+ * A cell's text for comparing what was sent with what came back: how the file encodes it
+ * (shared or inline string, rich text, a number as text, CRLF) does not count, what it says does.
+ */
+function comparable(value: ExcelJS.CellValue): string {
+  const cell = readXlsxCell(value);
+  // A formula or a date never equals what was prefilled, which is always text or a number.
+  if (typeof cell !== 'string') return `\u0000${cell.code}`;
+  return cell.replace(/\r\n?/g, '\n');
+}
+
+/** What a message shows for a cell's content. */
+function shownCell(value: ExcelJS.CellValue): string {
+  const cell = readXlsxCell(value);
+  if (typeof cell === 'string') return cell;
+  return cell.code === FORMULA_CELL.code ? '（数式）' : '（日付など）';
+}
+
 function readAnswerRow(sheet: ExcelJS.Worksheet, layout: SheetLayout, no: number, row: number): { answer?: ReturnAnswer; problems: ReturnProblem[] } {
   const problems: ReturnProblem[] = [];
   const textCell = sheet.getCell(row, layout.statusTextColumn);
@@ -53,6 +81,7 @@ function readAnswerRow(sheet: ExcelJS.Worksheet, layout: SheetLayout, no: number
   const statusText = readXlsxCell(textCell.value);
   if (typeof statusText !== 'string') problems.push(cellProblem(unreadableKind(statusText), at(textCell)));
   else if (statusText === '') problems.push(cellProblem(P.missingStatusText, at(textCell), columnHeader(layout.columns[layout.statusTextColumn - 1]!)));
+  else if ([...statusText].length > STATUS_TEXT_MAX_LENGTH) problems.push(cellProblem(P.statusTextTooLong, at(textCell), [...statusText].length, STATUS_TEXT_MAX_LENGTH));
 
   const markText = readXlsxCell(markCell.value);
   let mark: StatusMark | undefined;
@@ -60,7 +89,7 @@ function readAnswerRow(sheet: ExcelJS.Worksheet, layout: SheetLayout, no: number
     problems.push(cellProblem(unreadableKind(markText), at(markCell)));
   } else {
     const reading = readStatusMark(markText);
-    if (!reading.ok) problems.push(cellProblem(P.unknownMark, at(markCell), reading.value));
+    if (!reading.ok) problems.push(cellProblem(P.unknownMark, at(markCell), cutShort(reading.value)));
     else if (reading.mark === '') problems.push(cellProblem(P.missingMark, at(markCell)));
     else mark = reading.mark;
   }
@@ -69,9 +98,195 @@ function readAnswerRow(sheet: ExcelJS.Worksheet, layout: SheetLayout, no: number
   return { answer: { no, mark, statusText }, problems };
 }
 
+/** The header row's cells against the ones the layout writes: the first that differs, if any. */
+function headerDifference(sheet: ExcelJS.Worksheet, layout: SheetLayout, headerRow: number): { cell: ExcelJS.Cell; original: string } | undefined {
+  const row = sheet.getRow(headerRow);
+  const width = Math.max(layout.columns.length, row.cellCount);
+  for (let column = 1; column <= width; column++) {
+    const written = layout.columns[column - 1];
+    const original = written ? columnHeader(written) : '';
+    const cell = row.getCell(column);
+    // People break long headers over lines; only the words count.
+    if (comparable(cell.value).replace(/\s/g, '') !== original) return { cell, original };
+  }
+  return undefined;
+}
+
+// Rows looked through for a header row that moved: the heading and a few rows put above it.
+const HEADER_SEARCH_ROWS = 50;
+
+/**
+ * A column added, removed or moved shifts every header after it, and a row added or removed
+ * above the table moves the header row: either is one problem, named at the first cell that
+ * differs or at the header's new row, not one per cell.
+ */
+function headerProblems(sheet: ExcelJS.Worksheet, layout: SheetLayout): ReturnProblem[] {
+  const difference = headerDifference(sheet, layout, HEADER_ROW);
+  if (!difference) return [];
+  for (let row = 1; row <= HEADER_SEARCH_ROWS; row++) {
+    if (row !== HEADER_ROW && !headerDifference(sheet, layout, row)) return [sheetCellProblem(P.movedHeader, `A${row}`, HEADER_ROW, row)];
+  }
+  return [sheetCellProblem(P.changedHeader, difference.cell.address, difference.original, shownCell(difference.cell.value))];
+}
+
+const headerMatches = (sheet: ExcelJS.Worksheet, layout: SheetLayout) => headerDifference(sheet, layout, HEADER_ROW) === undefined;
+
+/** Whether a workbook without its metadata sheet still looks like a return sheet: a table headed 整理番号 where ours is. */
+function looksLikeReturnSheet(workbook: ExcelJS.Workbook): boolean {
+  return workbook.worksheets.some((sheet) => comparable(sheet.getCell(HEADER_ROW, 1).value) === columnHeader({ kind: 'no' }));
+}
+
+/** The metadata agrees with what the reform office sent: every item it lists, with that item's fingerprint. */
+function metadataAgrees(meta: SheetMetadata, layout: SheetLayout, expected: ReadonlyMap<number, SheetItem>): boolean {
+  const rows = new Set<number>();
+  const nos = new Set<number>();
+  return meta.items.every((entry) => {
+    const sent = expected.get(entry.no);
+    if (!sent || entry.row < FIRST_ITEM_ROW || rows.has(entry.row) || nos.has(entry.no)) return false;
+    rows.add(entry.row);
+    nos.add(entry.no);
+    return itemFingerprint(prefilledTexts(layout, sent.item)) === entry.fingerprint;
+  });
+}
+
+interface Placement {
+  /** Items whose row is where it was written. */
+  inPlace: Set<number>;
+  /** Rows added, rows gone and rows moved, in row order. */
+  problems: ReturnProblem[];
+}
+
+/**
+ * The entries of `sequence` that keep their order, as many as can (indices into it), and of
+ * those the most that `preferred` marks: what stayed in order when rows moved, preferring rows
+ * still where they were written, so that of two swapped rows both are named and not a third.
+ */
+function longestOrderedRun(sequence: readonly number[], preferred: readonly boolean[]): Set<number> {
+  // Each entry counts 1, a preferred one a little more, never as much as another entry.
+  const weight = (i: number) => 1 + (preferred[i] ? 1 / (sequence.length + 1) : 0);
+  const best = sequence.map((_, i) => weight(i));
+  const previous = sequence.map(() => -1);
+  for (let i = 0; i < sequence.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (sequence[j]! < sequence[i]! && best[j]! + weight(i) > best[i]!) {
+        best[i] = best[j]! + weight(i);
+        previous[i] = j;
+      }
+    }
+  }
+  const run = new Set<number>();
+  let i = best.indexOf(Math.max(0, ...best));
+  while (i >= 0) {
+    run.add(i);
+    i = previous[i]!;
+  }
+  return run;
+}
+
+/** Consecutive rows as runs: [8, 9, 12] is [[8, 9], [12, 12]]. */
+function runsOf(rows: readonly number[]): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  for (const row of [...rows].sort((a, b) => a - b)) {
+    const last = runs[runs.length - 1];
+    if (last && row === last[1] + 1) last[1] = row;
+    else runs.push([row, row]);
+  }
+  return runs;
+}
+
+/**
+ * Finds each item's row by its number in the 整理番号 column, against the row the metadata
+ * says it was written to: rows added (also a copied row, a blank row inside the table and a
+ * note under it), rows gone and rows moved. An item whose row is in place but whose number was
+ * changed counts as in place; the prefilled check then names its number cell. Rows that only
+ * shifted because a row was added or removed above them are not named again.
+ */
+function placeRows(sheet: ExcelJS.Worksheet, layout: SheetLayout, meta: SheetMetadata): Placement {
+  const width = layout.columns.length;
+  const tableRows = new Map<number, { no?: number; firstCell: string }>();
+  sheet.eachRow((row, rowNumber) => {
+    if (rowNumber < FIRST_ITEM_ROW) return;
+    for (let column = 1; column <= width; column++) {
+      const cell = row.getCell(column);
+      if (comparable(cell.value) === '') continue;
+      const no = readPositiveInteger(comparable(row.getCell(1).value));
+      tableRows.set(rowNumber, { ...(no !== undefined && { no }), firstCell: cell.address });
+      return;
+    }
+  });
+  const metaNos = new Set(meta.items.map((entry) => entry.no));
+  const rowsOf = new Map<number, number[]>();
+  for (const [row, { no }] of tableRows) if (no !== undefined && metaNos.has(no)) rowsOf.set(no, [...(rowsOf.get(no) ?? []), row]);
+
+  const found = new Map<number, number>();
+  const claimed = new Set<number>();
+  const claim = (no: number, row: number) => {
+    found.set(no, row);
+    claimed.add(row);
+  };
+  for (const entry of meta.items) if (rowsOf.get(entry.no)?.includes(entry.row)) claim(entry.no, entry.row);
+  for (const entry of meta.items) {
+    if (found.has(entry.no)) continue;
+    const elsewhere = rowsOf.get(entry.no)?.find((row) => !claimed.has(row));
+    if (elsewhere !== undefined) claim(entry.no, elsewhere);
+  }
+  for (const entry of meta.items) {
+    if (found.has(entry.no) || claimed.has(entry.row)) continue;
+    const there = tableRows.get(entry.row);
+    if (there && (there.no === undefined || !metaNos.has(there.no))) claim(entry.no, entry.row);
+  }
+
+  const written = [...meta.items].sort((a, b) => a.row - b.row);
+  const gone = written.filter((entry) => !found.has(entry.no));
+  const goneRows = new Set(gone.map((entry) => entry.row));
+  // The table has no blank row: one among the items was added, unless it is an item's own row emptied.
+  const lastItemRow = Math.max(0, ...found.values());
+  const blank: number[] = [];
+  for (let row = FIRST_ITEM_ROW; row < lastItemRow; row++) if (!tableRows.has(row) && !goneRows.has(row)) blank.push(row);
+  const added = [...[...tableRows.keys()].filter((row) => !claimed.has(row)), ...blank];
+
+  const problems: Array<{ row: number; problem: ReturnProblem }> = [];
+  // Rows added together (a pasted block, a note under the table) are one problem.
+  for (const [first, last] of runsOf(added)) problems.push({ row: first, problem: sheetCellProblem(P.addedRow, tableRows.get(first)?.firstCell ?? `A${first}`, first, last) });
+  for (const entry of gone) problems.push({ row: entry.row, problem: itemProblem(P.deletedRow, entry.no, entry.row) });
+  // Rows that kept their order among themselves did not move, whatever was added or removed above them.
+  const present = written.filter((entry) => found.has(entry.no)).sort((a, b) => found.get(a.no)! - found.get(b.no)!);
+  const kept = longestOrderedRun(present.map((entry) => entry.row), present.map((entry) => found.get(entry.no) === entry.row));
+  const moved = (entry: SheetMetadata['items'][number]) => {
+    const row = found.get(entry.no)!;
+    problems.push({ row, problem: cellProblem(P.movedRow, { cell: `A${row}`, no: entry.no }, entry.row, row) });
+  };
+  present.forEach((entry, i) => kept.has(i) || moved(entry));
+  // A shift nothing above explains (no row added or gone was found) is named as the move it is.
+  if (problems.length === 0) present.filter((entry) => found.get(entry.no) !== entry.row).forEach(moved);
+  return {
+    inPlace: new Set(meta.items.filter((entry) => found.get(entry.no) === entry.row).map((entry) => entry.no)),
+    problems: problems.sort((a, b) => a.row - b.row).map(({ problem }) => problem),
+  };
+}
+
+/**
+ * The prefilled (locked) cells of an item's row against what was sent: the fingerprint says
+ * whether anything changed, and the plan item sent names the cell and its original value.
+ */
+function prefilledProblems(sheet: ExcelJS.Worksheet, layout: SheetLayout, entry: SheetMetadata['items'][number], sent: SheetItem): ReturnProblem[] {
+  const columns = layout.columns.map((_, i) => i + 1).filter((column) => !isInputColumn(layout, column));
+  const cells = columns.map((column) => sheet.getCell(entry.row, column));
+  if (itemFingerprint(cells.map((cell) => comparable(cell.value))) === entry.fingerprint) return [];
+  const originals = prefilledTexts(layout, sent.item);
+  return cells.flatMap((cell, i) => {
+    const original = originals[i]!;
+    if (comparable(cell.value) === original.trim().replace(/\r\n?/g, '\n')) return [];
+    const header = columnHeader(layout.columns[columns[i]! - 1]!);
+    return [cellProblem(P.prefilledChanged, { cell: cell.address, no: entry.no }, header, original, shownCell(cell.value))];
+  });
+}
+
 /**
  * Reads a return sheet written by `writeReturnSheet` and filled in by the division. Only cell
  * values are read, never styles, so a sheet re-saved by another spreadsheet program reads the same.
+ * This parses the whole workbook in memory: a file from outside goes through `readReturnFile`,
+ * which checks it first and runs this in a process of its own.
  */
 export async function readReturnSheet(data: Buffer, expected: ExpectedReturn): Promise<ReturnReading> {
   const workbook = new ExcelJS.Workbook();
@@ -82,25 +297,40 @@ export async function readReturnSheet(data: Buffer, expected: ExpectedReturn): P
     return refused([fileProblem(P.notXlsx)]);
   }
   const metaSheet = workbook.getWorksheet(META_SHEET);
-  const meta = metaSheet && readMetadataSheet(metaSheet);
-  if (!meta) return refused([fileProblem(P.otherForm)]);
+  if (!metaSheet) return refused([fileProblem(looksLikeReturnSheet(workbook) ? P.missingMetaSheet : P.otherForm)]);
+  const meta = readMetadataSheet(metaSheet);
+  if (!meta) return refused([fileProblem(P.changedMetaSheet)]);
   const identity = identityProblems(meta, expected);
   if (identity.length > 0) return refused(identity);
-  const sheet = workbook.getWorksheet(ANSWER_SHEET);
-  if (!sheet) return refused([fileProblem(P.missingSheet, ANSWER_SHEET)]);
 
   const layout = sheetLayout(meta);
-  const rows = new Map(meta.items.map((item) => [item.no, item.row]));
-  const problems: ReturnProblem[] = [];
+  const sheet = workbook.getWorksheet(ANSWER_SHEET);
+  if (!sheet) {
+    const renamed = workbook.worksheets.find((other) => other !== metaSheet && headerMatches(other, layout));
+    return refused([renamed ? fileProblem(P.renamedSheet, ANSWER_SHEET, renamed.name) : fileProblem(P.missingSheet, ANSWER_SHEET)]);
+  }
+  const sent = new Map(expected.items.map((entry) => [entry.item.no, entry]));
+  if (!metadataAgrees(meta, layout, sent)) return refused([fileProblem(P.changedMetaSheet)]);
+  // A column added, removed or moved shifts every cell after it: that one problem, not one per cell.
+  const header = headerProblems(sheet, layout);
+  if (header.length > 0) return refused(header);
+
+  const placement = placeRows(sheet, layout, meta);
+  const problems: ReturnProblem[] = [...placement.problems];
   const answers: ReturnAnswer[] = [];
-  const answerItems = expected.items.filter((entry) => entry.role === 'answer').map((entry) => entry.item.no).sort((a, b) => a - b);
-  for (const no of answerItems) {
-    const row = rows.get(no);
-    if (row === undefined) {
+  const written = new Map(meta.items.map((entry) => [entry.no, entry]));
+  const answerItems = new Set(expected.items.filter((entry) => entry.role === 'answer').map((entry) => entry.item.no));
+  for (const no of [...new Set([...written.keys(), ...answerItems])].sort((a, b) => a - b)) {
+    const entry = written.get(no);
+    if (entry === undefined) {
       problems.push(itemProblem(P.missingItemRow, no));
       continue;
     }
-    const reading = readAnswerRow(sheet, layout, no, row);
+    // A row that is gone or moved is already named; its cells are not where the metadata says.
+    if (!placement.inPlace.has(no)) continue;
+    problems.push(...prefilledProblems(sheet, layout, entry, sent.get(no)!));
+    if (!answerItems.has(no)) continue;
+    const reading = readAnswerRow(sheet, layout, no, entry.row);
     problems.push(...reading.problems);
     if (reading.answer) answers.push(reading.answer);
   }

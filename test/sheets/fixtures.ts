@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import { planBeforeYear } from '../../domain/cycle';
 import { Plan } from '../../domain/plan';
+import { fillReturnSheet } from '../../sheets/fill-return-sheet';
 import type { ExpectedReturn } from '../../sheets/read-return-sheet';
 import { type ReturnSheetInput, type SheetItem, writeReturnSheet } from '../../sheets/write-return-sheet';
 import { SEED_PLAN_PATH } from '../support/seed';
@@ -61,3 +62,18 @@ export async function edited(data: Buffer, change: (workbook: ExcelJS.Workbook) 
   change(workbook);
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }
+
+/** What 総務課 answers for an item: the seed's R4 mark and status text. */
+export function seedAnswer(no: number): { no: number; mark: string; statusText: string } {
+  const item = seedPlan().items.find((i) => i.no === no);
+  if (!item) throw new Error(`the seed has no item ${no}`);
+  return { no, mark: item.marks.R4 ?? '', statusText: item.statusText.R4 ?? '' };
+}
+
+/** The 総務課 sheet filled in as its staff would, every answer row with the seed's R4 values. */
+export async function filledSomuSheet(): Promise<Buffer> {
+  return fillReturnSheet(await somuSheet(), 'R4', seedAnswer);
+}
+
+/** What the reform office expects back from 総務課 for R4. */
+export const somuExpected = (): ExpectedReturn => expectedReturn(withoutYear(seedPlan(), 'R4'));

