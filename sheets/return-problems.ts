@@ -3,7 +3,7 @@
  * add an entry here, so that codes stay unique and messages stay in one voice.
  */
 import { fiscalYearLabel, parseFiscalYear } from '../domain/fiscal-year';
-import { STATUS_MARKS } from '../domain/status-mark';
+import { STATUS_MARKS, type StatusMark } from '../domain/status-mark';
 import { FORMULA_CELL, UNSUPPORTED_CELL } from '../master/xlsx-cell';
 import { META_SHEET } from './return-sheet-layout';
 
@@ -155,3 +155,18 @@ export function sheetCellProblem<A extends unknown[]>(problem: ProblemKind<A>, c
 export function cellProblem<A extends unknown[]>(problem: ProblemKind<A>, at: { cell: string; no: number }, ...args: A): ReturnProblem {
   return { code: problem.code, message: `セル ${at.cell}（整理番号${at.no}）: ${problem.message(...args)}`, cell: at.cell, no: at.no };
 }
+
+/**
+ * 確認事項: not refusals but values that look wrong and may be right; the return is held until
+ * the division explains each.
+ */
+/** Below this many characters a status text does not say what was done. */
+export const SHORT_TEXT = 20;
+
+export const RETURN_WARNINGS = {
+  markBackwards: kind('mark-backwards', (before: StatusMark, now: StatusMark) => `取組状況が前年度の「${before}」から「${now}」に下がっています。理由を説明してください`),
+  doneWhileStudying: kind('done-while-studying', () => 'スケジュールでは今年度は「検討」ですが、「○」（実施済み）になっています。内容を確かめ、説明してください'),
+  notYetWhileScheduled: kind('not-yet-while-scheduled', () => 'スケジュールでは今年度は「実施」ですが、「-」（翌年度以降実施）になっています。理由を説明してください'),
+  sameTextAsLastYear: kind('same-text-as-last-year', () => '取組状況の文が前年度と同じです。今年度の状況を書くか、同じである理由を説明してください'),
+  shortText: kind('short-text', (length: number) => `取組状況の文が短すぎます（${length}文字）。今年度の取組が分かるように書くか、理由を説明してください`),
+};

@@ -1,27 +1,15 @@
 /**
- * 確認事項: values that look wrong but may be right. A return with one is held until the
- * division explains it; the explanation goes to the consolidated table's 備考.
+ * Finding the 確認事項 of a return (their messages are in the catalogue, return-problems.ts):
+ * values that look wrong but may be right. A return with one is held until the division
+ * explains it; the explanation goes to the consolidated table's 備考.
  */
 import { fiscalYearCode, parseFiscalYear } from '../domain/fiscal-year';
 import { type Plan, type PlanItem, periodYears } from '../domain/plan';
 import { CONTINUE, type ScheduleEntry } from '../domain/schedule';
 import type { StatusMark } from '../domain/status-mark';
 import type { ReturnAnswer } from './read-return-sheet';
-import { cellProblem, type ProblemKind, type ReturnProblem } from './return-problems';
+import { cellProblem, RETURN_WARNINGS, type ReturnProblem, SHORT_TEXT } from './return-problems';
 import { itemRows, type SheetItem, sheetLayout, sheetShape } from './return-sheet-layout';
-
-const kind = <A extends unknown[]>(code: string, message: (...args: A) => string): ProblemKind<A> => ({ code, message });
-
-/** Below this many characters a status text does not say what was done. */
-export const SHORT_TEXT = 20;
-
-export const RETURN_WARNINGS = {
-  markBackwards: kind('mark-backwards', (before: StatusMark, now: StatusMark) => `取組状況が前年度の「${before}」から「${now}」に下がっています。理由を説明してください`),
-  doneWhileStudying: kind('done-while-studying', () => 'スケジュールでは今年度は「検討」ですが、「○」（実施済み）になっています。内容を確かめ、説明してください'),
-  notYetWhileScheduled: kind('not-yet-while-scheduled', () => 'スケジュールでは今年度は「実施」ですが、「-」（翌年度以降実施）になっています。理由を説明してください'),
-  sameTextAsLastYear: kind('same-text-as-last-year', () => '取組状況の文が前年度と同じです。今年度の状況を書くか、同じである理由を説明してください'),
-  shortText: kind('short-text', (length: number) => `取組状況の文が短すぎます（${length}文字）。今年度の取組が分かるように書くか、理由を説明してください`),
-};
 
 const RANK: Partial<Record<StatusMark, number>> = { '○': 3, '△': 2, '×': 1 };
 
