@@ -242,7 +242,7 @@ async function runExtend(opts: { year?: string; division?: string; deadline: str
   const actor = actorOf(opts.actor);
   const names = await signalDivisions(opts, { owingOnly: false }, (handle) => handle.signal(extendDeadlineSignal, { deadline, actor }));
   const who = opts.division ? names[0] : `全${names.length}課`;
-  process.stdout.write(`${who}の提出期限を ${japaneseDateTime(deadline)} に延ばしました（${actor}）。督促はこの期限から数え直します。\n`);
+  process.stdout.write(`${who}の提出期限を ${japaneseDateTime(deadline)} に変更しました（${actor}）。督促はこの期限から数え直します。\n`);
 }
 
 const MONTHS = ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'] as const;

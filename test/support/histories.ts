@@ -12,12 +12,18 @@ import { resolveTemporalCli } from '../../stack/temporal-cli';
  */
 export const HISTORIES_DIR = join(__dirname, '..', 'fixtures', 'histories');
 
+/**
+ * The folder fresh recordings go to. Raise it when the workflows change, so that the histories
+ * of every version that shipped stay and keep being replayed.
+ */
+export const HISTORY_VERSION = 'v3';
+
 /** Whether this run should write fresh fixtures (RECORD_HISTORIES=1). */
 export const recordingHistories = process.env.RECORD_HISTORIES === '1';
 
-/** Writes each workflow's history as `temporal workflow show -o json` prints it. */
-export async function recordHistories(server: { address: string; namespace: string }, workflowIds: readonly string[], version: string): Promise<void> {
-  const dir = join(HISTORIES_DIR, version);
+/** Writes each workflow's history, under the current version and the scenario that ran it. */
+export async function recordHistories(server: { address: string; namespace: string }, scenario: string, workflowIds: readonly string[]): Promise<void> {
+  const dir = join(HISTORIES_DIR, HISTORY_VERSION, scenario);
   mkdirSync(dir, { recursive: true });
   const cli = await resolveTemporalCli();
   for (const id of workflowIds) {
