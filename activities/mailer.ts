@@ -35,8 +35,11 @@ export interface Mailer {
  * is checked before sending and written right after, and the Message-ID is derived from the key,
  * so a receiving server that saw the first copy can drop a second.
  */
+/** Mails sent at once; also how many a worker killed mid-fan-out can leave in the repeat window. */
+export const MAX_SMTP_CONNECTIONS = 4;
+
 export function createMailer(smtpUrl: string): Mailer {
-  const transport = nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: 4 });
+  const transport = nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: MAX_SMTP_CONNECTIONS });
   return {
     async sendOnce(dataDir, cycleId, mail) {
       const record = cycleFiles(dataDir, cycleId).outboxRecord(mail.key);

@@ -14,7 +14,7 @@ import { japaneseDateTime } from '../domain/japanese-date';
 import { dataDir, loadPlan, UserError } from '../master/store';
 import { connectClient, resolveSettings } from '../worker/settings';
 import { CYCLE_CLOSED, type LauncherInput, excuseSignal, extendDeadlineSignal, remindNowSignal, type Ladder, type LadderClock, NOT_RETURNED, sendBackUpdate, type CloseResult, closeCycleUpdate, type CycleInput, type CycleStatus, cycleStatusQuery, type DivisionState } from '../workflows/definitions';
-import { actorOf, collect, itemTexts, onCycle, targetCycle, yearArg } from './cycle-target';
+import { actorOf, collect, itemTexts, onCycle, queryCycle, targetCycle, yearArg } from './cycle-target';
 import { resolveDivisionArg } from './plan-commands';
 
 export const STATE_NAMES: Record<DivisionState, string> = {
@@ -95,6 +95,7 @@ async function runLaunch(opts: { year: string; deadline: string; actor?: string;
     }
     process.stdout.write(`${id} を開始しました（提出期限 ${japaneseDateTime(deadline)}、開始: ${input.launchedBy}）\n`);
     let shown = -1;
+    let workerAwaited = false;
     for (;;) {
       const description = await handle.describe();
       if (description.status.name === 'FAILED') {
@@ -105,7 +106,15 @@ async function runLaunch(opts: { year: string; deadline: string; actor?: string;
           throw err;
         }
       }
-      const status = await handle.query(cycleStatusQuery);
+      // A query needs a worker; while none answers (restarting, or overloaded) the launch goes
+      // on in Temporal regardless, and this only waits to report it.
+      const status = await handle.query(cycleStatusQuery).catch(() => undefined);
+      if (!status) {
+        if (!workerAwaited) process.stdout.write('  ワーカーの応答を待っています…\n');
+        workerAwaited = true;
+        await sleep(1000);
+        continue;
+      }
       const total = status.divisions.length;
       const mailed = countRequestsSent(dir, id);
       if (total > 0 && mailed !== shown) {
@@ -186,7 +195,7 @@ async function runStatus(opts: { year?: string; json?: boolean }): Promise<void>
     // A closed cycle answers from the data directory, also after the namespace has dropped it.
     const status = existsSync(final)
       ? (JSON.parse(await readFile(final, 'utf8')) as CycleStatus)
-      : await onCycle(id, () => client.workflow.getHandle(id).query(cycleStatusQuery));
+      : await queryCycle(client, id);
     const rungs = rungsReached(dir, id);
     const trouble = mailTrouble(dir, id);
     process.stdout.write(
@@ -299,7 +308,7 @@ async function signalDivisions(
 ): Promise<string[]> {
   return withClient(async (client, dir) => {
     const id = await targetCycle(client, dir, opts.year);
-    const status = await onCycle(id, () => client.workflow.getHandle(id).query(cycleStatusQuery));
+    const status = await queryCycle(client, id);
     if (status.phase === 'closing' || status.phase === 'closed') throw new UserError(`${id} は締め切られています。`);
     const { directory } = await loadSnapshot(dir, id);
     const owing = status.divisions.filter((d) => d.state === 'waiting' || d.state === 'sentBack').map((d) => d.divisionId);

@@ -3,6 +3,7 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { cycleId, yearCode } from '../domain/cycle';
 import { FiscalYearError } from '../domain/fiscal-year';
 import { loadPlan, UserError } from '../master/store';
+import { type CycleStatus, cycleStatusQuery } from '../workflows/definitions';
 
 /** Who takes a reform-office action: `--actor`, else TORIMATOME_ACTOR, else the OS user. */
 export function actorOf(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -39,6 +40,16 @@ export async function targetCycle(client: Client, dataDir: string, year: string 
   // Reading a closed cycle's results needs no year when there is nothing else it could mean.
   if (opts.orLatestClosed && latest) return latest.id;
   throw new UserError('開いている照会がありません。--year で年度を指定してください。');
+}
+
+/** The cycle's status, from its workflow; a query needs a worker, so a silent one is named. */
+export async function queryCycle(client: Client, id: string): Promise<CycleStatus> {
+  try {
+    return await onCycle(id, () => client.workflow.getHandle(id).query(cycleStatusQuery));
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`照会 ${id} の状態を取得できません。ワーカー（npm start か torimatome worker）が動いているか確認してください。（${(err as Error).message}）`);
+  }
 }
 
 /** Runs a call against a cycle workflow, turning "no such cycle" into words. */

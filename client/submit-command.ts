@@ -7,8 +7,8 @@ import { divisionById } from '../domain/division-directory';
 import { divisionWorkflowId } from '../domain/cycle';
 import { dataDir, UserError } from '../master/store';
 import { connectClient, resolveSettings } from '../worker/settings';
-import { CYCLE_CLOSED, cycleStatusQuery, NOTHING_TO_ANSWER, type SubmitResult, submitReturnUpdate } from '../workflows/definitions';
-import { actorOf, collect, itemTexts, onCycle, targetCycle } from './cycle-target';
+import { CYCLE_CLOSED, NOTHING_TO_ANSWER, type SubmitResult, submitReturnUpdate } from '../workflows/definitions';
+import { actorOf, collect, itemTexts, queryCycle, targetCycle } from './cycle-target';
 import { resolveDivisionArg } from './plan-commands';
 import { readInputFile } from './read-input';
 
@@ -41,7 +41,7 @@ async function runSubmit(file: string, opts: { division: string; year?: string; 
   try {
     // A late return still finds its (closed) cycle, so the answer can say whom to contact.
     const id = await targetCycle(client, dir, opts.year, { orLatestClosed: true });
-    const status = await onCycle(id, () => client.workflow.getHandle(id).query(cycleStatusQuery));
+    const status = await queryCycle(client, id);
     const { directory } = await loadSnapshot(dir, id);
     const divisionId = resolveDivisionArg(directory, opts.division);
     const name = divisionById(directory, divisionId).name;
