@@ -16,7 +16,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -98,6 +98,32 @@ function percentile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
+
+/** CPU time (user + system) a process has used so far, in seconds, from /proc; NaN once it is gone. */
+function cpuSecondsOf(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the line, in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU used by the worker and the dev server over one phase, beside its wall time. */
+function cpuMeter(workerPid: number | undefined, serverPid: number | undefined) {
+  const start = { at: performance.now(), worker: cpuSecondsOf(workerPid), server: cpuSecondsOf(serverPid) };
+  return () => {
+    const wall = (performance.now() - start.at) / 1000;
+    const worker = cpuSecondsOf(workerPid) - start.worker;
+    const server = cpuSecondsOf(serverPid) - start.server;
+    return { wallSeconds: Number(wall.toFixed(1)), workerCpuSeconds: Number(worker.toFixed(1)), serverCpuSeconds: Number(server.toFixed(1)) };
+  };
+}
+const showCpu = (c: { wallSeconds: number; workerCpuSeconds: number; serverCpuSeconds: number }) =>
+  `worker ${c.workerCpuSeconds.toFixed(0)} s (${(c.workerCpuSeconds / c.wallSeconds).toFixed(2)} cores), server ${c.serverCpuSeconds.toFixed(0)} s (${(c.serverCpuSeconds / c.wallSeconds).toFixed(2)} cores)`;
 
 /** Peak (VmHWM) and current (VmRSS) resident set of a process, in bytes, from /proc. */
 function memoryOf(pid: number | undefined): { peak: number; current: number } | undefined {
@@ -377,7 +403,10 @@ async function prepareReturns(dataDir: string, sentDir: string, cases: DivisionC
   for (const c of cases) {
     if (roleOf(c.assignment) !== 'answer') continue;
     const sheet = await readFile(files.sheet(c.divisionId, 1));
-    const filled = await fillReturnSheet(sheet, YEAR, syntheticAnswer);
+    const filled = await fillReturnSheet(sheet, YEAR, (no) => {
+      const entry = c.items.find((i) => i.item.no === no);
+      return entry && syntheticAnswer(entry.item, YEAR);
+    });
     out.push({ c, filled, ref: await storeReceived(dataDir, filled, 'xlsx') });
     if (performance.now() - lastProgress > PROGRESS_MS) {
       lastProgress = performance.now();
@@ -391,6 +420,7 @@ async function prepareReturns(dataDir: string, sentDir: string, cases: DivisionC
 interface SubmitStats {
   ms: number;
   latencies: number[];
+  /** Returns not accepted as they are: refused, or held for 確認事項 (and anything else). */
   refused: string[];
   failed: string[];
 }
@@ -404,7 +434,7 @@ async function submitReturns(client: Client, worker: WorkerProcess, returns: Pre
   const progress = setInterval(() => {
     const sorted = [...latencies].sort((a, b) => a - b);
     const rss = memoryOf(worker.child.pid);
-    log(`  submit: ${latencies.length} / ${returns.length} answered (p50 ${percentile(sorted, 0.5).toFixed(0)} ms, max ${(sorted.at(-1) ?? NaN).toFixed(0)} ms); ${refused.length} refused, ${failed.length} failed; worker RSS ${rss ? mib(rss.current) : '?'}`);
+    log(`  submit: ${latencies.length} / ${returns.length} answered (p50 ${percentile(sorted, 0.5).toFixed(0)} ms, max ${(sorted.at(-1) ?? NaN).toFixed(0)} ms); ${refused.length} not accepted, ${failed.length} failed; worker RSS ${rss ? mib(rss.current) : '?'}`);
   }, PROGRESS_MS);
   try {
     await within(
@@ -426,7 +456,10 @@ async function submitReturns(client: Client, worker: WorkerProcess, returns: Pre
             }),
           );
           latencies.push(performance.now() - u);
-          if (result.status !== 'accepted') refused.push(`${c.divisionId}: ${result.problems.map((p) => p.message).join(' / ')}`);
+          if (result.status !== 'accepted') {
+            const { warnings } = result as SubmitResult & { warnings?: Array<{ message: string }> };
+            refused.push(`${c.divisionId} ${result.status}: ${[...result.problems, ...(warnings ?? [])].map((p) => p.message).join(' / ')}`);
+          }
         } catch (err) {
           latencies.push(performance.now() - u);
           const cause = (err as { cause?: Error }).cause;
@@ -472,11 +505,45 @@ interface HistoryFigure {
   workflowId: string;
   events: number;
   bytes: number;
+  /** Workflow and activity tasks that timed out or failed: retries the run paid for. */
+  troubles: Record<string, number>;
+  /** Seconds from scheduled to completed, summed by activity type. */
+  activitySeconds: Record<string, number>;
+}
+
+const EventType = temporal.api.enums.v1.EventType;
+const TROUBLE_EVENTS = new Set([
+  EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+  EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+  EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
+  EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED,
+]);
+
+function eventMs(event: temporal.api.history.v1.IHistoryEvent): number {
+  const t = event.eventTime;
+  return t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : NaN;
 }
 
 async function historyOf(client: Client, workflowId: string): Promise<HistoryFigure> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  return { workflowId, events: history.events?.length ?? 0, bytes: temporal.api.history.v1.History.encode(history).finish().length };
+  const events = history.events ?? [];
+  const troubles: Record<string, number> = {};
+  const activitySeconds: Record<string, number> = {};
+  const scheduled = new Map<string, { type: string; at: number }>();
+  for (const event of events) {
+    const type = event.eventType ?? EventType.EVENT_TYPE_UNSPECIFIED;
+    if (TROUBLE_EVENTS.has(type)) {
+      const timeoutType = event.workflowTaskTimedOutEventAttributes?.timeoutType;
+      const name = `${EventType[type].replace('EVENT_TYPE_', '')}${timeoutType ? `(${temporal.api.enums.v1.TimeoutType[timeoutType].replace('TIMEOUT_TYPE_', '')})` : ''}`;
+      troubles[name] = (troubles[name] ?? 0) + 1;
+    }
+    const s = event.activityTaskScheduledEventAttributes;
+    if (s) scheduled.set(String(event.eventId), { type: s.activityType?.name ?? '?', at: eventMs(event) });
+    const c = event.activityTaskCompletedEventAttributes;
+    const start = c && scheduled.get(String(c.scheduledEventId));
+    if (start) activitySeconds[start.type] = seconds((activitySeconds[start.type] ?? 0) * 1000 + eventMs(event) - start.at);
+  }
+  return { workflowId, events: events.length, bytes: temporal.api.history.v1.History.encode(history).finish().length, troubles, activitySeconds };
 }
 
 async function histories(client: Client, cases: DivisionCase[]): Promise<{ cycle: HistoryFigure; cycleServerBytes?: number; divisions: HistoryFigure[]; sampled: number }> {
@@ -489,6 +556,22 @@ async function histories(client: Client, cases: DivisionCase[]): Promise<{ cycle
     divisions.push(await historyOf(client, divisionWorkflowId(CYCLE_ID, c.divisionId)));
   });
   return { cycle, cycleServerBytes, divisions, sampled: sample.length };
+}
+
+const sumCounts = (all: ReadonlyArray<Record<string, number>>): Record<string, number> => {
+  const out: Record<string, number> = {};
+  for (const counts of all) for (const [k, v] of Object.entries(counts)) out[k] = (out[k] ?? 0) + v;
+  return out;
+};
+const showCounts = (counts: Record<string, number>) => Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+
+async function mailBytes(files: readonly string[]): Promise<number> {
+  let total = 0;
+  await pool(files, 32, async (file) => {
+    const { size } = await stat(file);
+    total += size;
+  });
+  return total;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -578,7 +661,9 @@ async function run(stack: Stack): Promise<void> {
   log(`  floor: ${fmtS(launchFloorMs)} (${(launchFloorMs / cases.length).toFixed(1)} ms a division)`);
 
   log(`launching ${CYCLE_ID} (cycleWorkflow on task queue ${TASK_QUEUE}) ...`);
+  const launchCpu = cpuMeter(worker.child.pid, stack.server.pid);
   const launch = await launchCycle(client, dataDir, sentDir, worker, cases.length);
+  const launchCpuUse = launchCpu();
   const launchRatio = launch.ms / launchFloorMs;
   log(`  every request mail on disk after ${fmtS(launch.ms)} (snapshot at ${launch.snapshotMs === undefined ? '?' : fmtS(launch.snapshotMs)}, first mail at ${launch.firstMailMs === undefined ? '?' : fmtS(launch.firstMailMs)}); launch / floor = ${launchRatio.toFixed(2)}`);
   summary.launch = {
@@ -594,12 +679,14 @@ async function run(stack: Stack): Promise<void> {
   const returns = await prepareReturns(dataDir, sentDir, cases);
 
   log(`submitting ${returns.length} returns with the submitReturn update, ${CONCURRENCY} in flight ...`);
+  const submitCpu = cpuMeter(worker.child.pid, stack.server.pid);
   const submit = await submitReturns(client, worker, returns);
+  const submitCpuUse = submitCpu();
   const sorted = [...submit.latencies].sort((a, b) => a - b);
   const p50 = percentile(sorted, 0.5);
   const p95 = percentile(sorted, 0.95);
   const max = sorted.at(-1) ?? NaN;
-  log(`  ${returns.length} updates in ${fmtS(submit.ms)} (${((returns.length * 1000) / submit.ms).toFixed(1)}/s): p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, max ${max.toFixed(0)} ms; ${submit.refused.length} refused, ${submit.failed.length} failed`);
+  log(`  ${returns.length} updates in ${fmtS(submit.ms)} (${((returns.length * 1000) / submit.ms).toFixed(1)}/s): p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, max ${max.toFixed(0)} ms; ${submit.refused.length} not accepted, ${submit.failed.length} failed`);
   for (const line of [...submit.refused, ...submit.failed].slice(0, 10)) log(`    ${line}`);
   summary.submit = {
     updates: returns.length,
@@ -616,7 +703,9 @@ async function run(stack: Stack): Promise<void> {
 
   log(`closing ${CYCLE_ID} with the closeCycle update ...`);
   const requests = (await listSentMail(sentDir)).length;
+  const closeCpu = cpuMeter(worker.child.pid, stack.server.pid);
   const close = await closeCycle(client.workflow.getHandle(CYCLE_ID), sentDir, worker, requests);
+  const closeCpuUse = closeCpu();
   const resultMails = (await listSentMail(sentDir)).length - requests;
   log(`  closed in ${fmtS(close.ms)}: ${close.result.returned} returned, ${close.result.notReturned.length} not returned, plan version ${close.result.planVersion}; consolidated xlsx ${mib(close.result.consolidatedXlsx.bytes)}; ${resultMails} result mails`);
   await within(60_000, 'the cycle workflow completing after the close', client.workflow.getHandle(CYCLE_ID).result());
@@ -642,14 +731,21 @@ async function run(stack: Stack): Promise<void> {
   const workerMemory = memoryOf(worker.child.pid);
   const serverMemory = memoryOf(stack.server.pid);
   const benchMemory = memoryOf(process.pid);
+  const divisionTroubles = sumCounts(h.divisions.map((d) => d.troubles));
+  const sentMail = await listSentMail(sentDir);
+  const requestBytes = await mailBytes(sentMail.slice(0, requests));
+  const resultBytes = await mailBytes(sentMail.slice(requests));
+  summary.mail = { requestMails: requests, requestBytes, resultMails, resultBytes };
   summary.history = {
     measure: 'events counted from fetchHistory(); bytes = protobuf-encoded size of the fetched History (temporal.api.history.v1.History.encode)',
     warnLimits: { events: HISTORY_WARN_EVENTS, bytes: HISTORY_WARN_BYTES },
     cycle: { ...h.cycle, serverReportedBytes: h.cycleServerBytes ?? null },
+    divisionTroubles,
     divisionsSampled: h.sampled,
     largestDivisionByEvents: largestDivisionByEvents ?? null,
     largestDivisionByBytes: largestDivisionByBytes ?? null,
   };
+  summary.cpu = { launch: launchCpuUse, submit: submitCpuUse, close: closeCpuUse };
   summary.memory = {
     workerPeakRssBytes: workerMemory?.peak ?? null,
     devServerPeakRssBytes: serverMemory?.peak ?? null,
@@ -675,10 +771,13 @@ async function run(stack: Stack): Promise<void> {
     ['launch / floor', launchRatio.toFixed(2)],
     ['submit: updates', `${returns.length} at ${CONCURRENCY} in flight, ${fmtS(submit.ms)} (${((returns.length * 1000) / submit.ms).toFixed(1)}/s)`],
     ['submit round trip p50 / p95 / max', `${p50.toFixed(0)} / ${p95.toFixed(0)} / ${max.toFixed(0)} ms`],
-    ['submit refused / failed', `${submit.refused.length} / ${submit.failed.length}`],
+    ['submit not accepted / failed', `${submit.refused.length} / ${submit.failed.length}`],
     ['close (consolidate + result mails)', `${fmtS(close.ms)} (${close.result.returned} returned, ${close.result.notReturned.length} missing, xlsx ${mib(close.result.consolidatedXlsx.bytes)}, ${resultMails} result mails)`],
     ['close floor (readReturnSheet loop)', fmtS(closeFloorMs)],
     ['close / floor', closeRatio.toFixed(2)],
+    ['CPU during launch', showCpu(launchCpuUse)],
+    ['CPU during submit', showCpu(submitCpuUse)],
+    ['CPU during close', showCpu(closeCpuUse)],
     ['worker peak RSS (VmHWM)', workerMemory ? mib(workerMemory.peak) : '?'],
     ['dev server / bench process peak RSS', `${serverMemory ? mib(serverMemory.peak) : '?'} / ${benchMemory ? mib(benchMemory.peak) : '?'}`],
     ['cycle history events', `${h.cycle.events} vs warn ${HISTORY_WARN_EVENTS}: ${under(h.cycle.events, HISTORY_WARN_EVENTS)}`],
@@ -687,6 +786,10 @@ async function run(stack: Stack): Promise<void> {
       `largest division history (of ${h.sampled})`,
       largestDivisionByEvents && largestDivisionByBytes ? `${largestDivisionByEvents.events} events, ${largestDivisionByBytes.bytes} bytes: ${under(largestDivisionByEvents.events, HISTORY_WARN_EVENTS)} / ${under(largestDivisionByBytes.bytes, HISTORY_WARN_BYTES)}` : 'not sampled',
     ],
+    ['cycle activity time by type', Object.entries(h.cycle.activitySeconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')],
+    ['task timeouts/failures: cycle', showCounts(h.cycle.troubles)],
+    [`task timeouts/failures: divisions`, showCounts(divisionTroubles)],
+    ['mail on disk: requests / results', `${mib(requestBytes)} / ${mib(resultBytes)}`],
     ['worker stderr lines / server log lines', `${worker.stderrLines.length} / ${serverLines}`],
     ['all accepted, all closed, all mailed', ok ? 'yes' : 'NO'],
   ];

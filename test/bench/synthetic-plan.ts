@@ -135,10 +135,28 @@ export function syntheticMaster(divisions: number, itemsPerDivision: number): Sy
   return { plan, directory };
 }
 
-const MARKS: readonly StatusMark[] = ['○', '△', '×', '-'];
+const RANK: Partial<Record<StatusMark, number>> = { '○': 3, '△': 2, '×': 1 };
 
-/** What a division answers for an item: a mark and about 200 characters of status text. */
-export function syntheticAnswer(no: number): { mark: string; statusText: string } {
-  const next = random(no * 7919);
-  return { mark: pick(next, MARKS), statusText: prose(next, STATUS_PHRASES, 200) };
+/** The schedule's entry for a year: its own, or the one an arrow continues. */
+function scheduledEntry(item: PlanItem, year: string): ScheduleEntry {
+  let entry: ScheduleEntry = '';
+  for (const y of PERIOD) {
+    const own = item.schedule[y] ?? '';
+    if (own !== '→') entry = own;
+    if (y === year) return entry;
+  }
+  return '';
+}
+
+/**
+ * What a division answers for an item in `year`: a mark that a careful division would give (not
+ * below last year's, not ○ while the schedule still says 検討, not - once it says 実施, so no
+ * 確認事項 holds the return) and about 200 characters of status text.
+ */
+export function syntheticAnswer(item: PlanItem, year: string): { mark: string; statusText: string } {
+  const next = random(item.no * 7919);
+  const previous = item.marks[MARK_YEARS[MARK_YEARS.length - 1]!] ?? '';
+  const scheduled = scheduledEntry(item, year);
+  const candidates = (['○', '△', '×'] as const).filter((mark) => RANK[mark]! >= (RANK[previous] ?? 0) && !(mark === '○' && scheduled === '検討'));
+  return { mark: candidates.length > 0 ? pick(next, candidates) : '△', statusText: prose(next, STATUS_PHRASES, 200) };
 }
