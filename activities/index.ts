@@ -20,7 +20,7 @@ import { type MailContext, requestMail, resultMail, rungMail, sendBackMail } fro
 import { type PlannedRung, planRungs } from './business-calendar';
 import type { Mailer } from './mailer';
 import { createAddressBook } from './address-book';
-import { type CycleSnapshot, loadSnapshot, takeSnapshot } from './snapshot';
+import { type CycleSnapshot, loadSnapshot, moveItem, takeSnapshot } from './snapshot';
 
 export interface ActivityDeps {
   dataDir: string;
@@ -256,6 +256,10 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
       await mailer.sendOnce(dataDir, input.cycleId, { key: `remind.${input.divisionId}.${input.seq}`, from, to: [to], subject, text });
     },
 
+    async reassignItem(input: { cycleId: string; no: number; to: string; actor: string }): Promise<{ from: string; fromStillAnswers: boolean }> {
+      return moveItem(dataDir, input.cycleId, { no: input.no, to: input.to, by: input.actor });
+    },
+
     async closeDivisionWorkflows(input: { cycleId: string; divisionIds: string[] }): Promise<void> {
       for (const [i, divisionId] of input.divisionIds.entries()) {
         await tolerateDone(() => client.workflow.getHandle(divisionWorkflowId(input.cycleId, divisionId)).signal(closeDivisionSignal));
@@ -282,8 +286,10 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
         const record = await readReturnRecord(files.returnRecord(division.divisionId, attempt));
         Context.current().heartbeat(division.divisionId);
         returned.push(division.divisionId);
-        for (const answer of record.answers) answers.set(answer.no, { mark: answer.mark, statusText: answer.statusText });
-        for (const warning of record.warnings) {
+        // Only the items the division answers now: one moved away is answered by its new division.
+        const own = new Set(snapshot.assignments.find((a) => a.divisionId === division.divisionId)?.answers ?? []);
+        for (const answer of record.answers.filter((a) => own.has(a.no))) answers.set(answer.no, { mark: answer.mark, statusText: answer.statusText });
+        for (const warning of record.warnings.filter((w) => own.has(w.no!))) {
           const explanation = record.explanations[String(warning.no)]?.trim();
           addNote(warning.no!, explanation ? `説明: ${explanation}` : `確認事項未回答: ${warning.message}`);
         }

@@ -12,12 +12,17 @@ import { cycleFiles, storeFile } from './file-store';
  * What a cycle was launched from: the plan master and directory as they were, and who answers
  * what. Kept with the cycle so that a later edit of the master cannot change a running cycle.
  */
+export const Reassignment = z.object({ no: z.number().int(), from: z.string(), to: z.string(), by: z.string(), at: z.string() });
+export type Reassignment = z.infer<typeof Reassignment>;
+
 export const CycleSnapshot = z.object({
   cycleId: z.string(),
   year: z.string(),
   plan: Plan,
   directory: DivisionDirectory,
   assignments: z.array(DivisionAssignment),
+  /** Items the reform office moved to another division during the cycle, in order. */
+  reassignments: z.array(Reassignment).default([]),
 });
 export type CycleSnapshot = z.infer<typeof CycleSnapshot>;
 
@@ -39,7 +44,7 @@ export async function takeSnapshot(dataDir: string, cycleId: string, municipalit
   const { assignments, problems } = assignItems(plan, directory);
   if (problems.length > 0) refuse(`照会を始められません:\n${problems.join('\n')}`);
   if (!assignments.some((a) => roleOf(a) === 'answer')) refuse('回答する課がありません');
-  const snapshot: CycleSnapshot = { cycleId, year, plan, directory, assignments };
+  const snapshot: CycleSnapshot = { cycleId, year, plan, directory, assignments, reassignments: [] };
   await storeFile(dataDir, snapshotPath(dataDir, cycleId), `${JSON.stringify(snapshot)}\n`);
   return snapshot;
 }
@@ -59,3 +64,36 @@ export function loadSnapshot(dataDir: string, cycleId: string): Promise<CycleSna
   return snapshot;
 }
 
+
+/**
+ * Moves an item to another division for the rest of the cycle: the new division answers it,
+ * the one that answered it before sees it read-only. Returns who answered it before; a retry
+ * that finds the move already made changes nothing.
+ */
+export async function moveItem(dataDir: string, cycleId: string, move: Omit<Reassignment, 'from' | 'at'>): Promise<{ from: string; fromStillAnswers: boolean }> {
+  const snapshot = await loadSnapshot(dataDir, cycleId);
+  const current = snapshot.assignments.find((a) => a.answers.includes(move.no));
+  if (!current) refuse(`整理番号${move.no}はこの照会の項目ではありません`);
+  if (!snapshot.directory.divisions.some((d) => d.id === move.to)) refuse(`課 ${move.to} は照会を始めたときの課の名簿にありません`);
+  if (current.divisionId === move.to) {
+    const earlier = [...snapshot.reassignments].reverse().find((r) => r.no === move.no && r.to === move.to);
+    const from = earlier?.from ?? current.divisionId;
+    return { from, fromStillAnswers: snapshot.assignments.some((a) => a.divisionId === from && a.answers.length > 0) };
+  }
+  const assignments = snapshot.assignments.map((a) => ({ ...a, answers: [...a.answers], readonly: [...a.readonly] }));
+  let target = assignments.find((a) => a.divisionId === move.to);
+  if (!target) assignments.push((target = { divisionId: move.to, answers: [], readonly: [] }));
+  const source = assignments.find((a) => a.divisionId === current.divisionId)!;
+  source.answers = source.answers.filter((no) => no !== move.no);
+  source.readonly = [...source.readonly, move.no].sort((a, b) => a - b);
+  target.answers = [...target.answers, move.no].sort((a, b) => a - b);
+  target.readonly = target.readonly.filter((no) => no !== move.no);
+  const next: CycleSnapshot = {
+    ...snapshot,
+    assignments,
+    reassignments: [...snapshot.reassignments, { ...move, from: current.divisionId, at: new Date().toISOString() }],
+  };
+  await storeFile(dataDir, snapshotPath(dataDir, cycleId), `${JSON.stringify(next)}\n`);
+  cache.set(snapshotPath(dataDir, cycleId), Promise.resolve(next));
+  return { from: current.divisionId, fromStillAnswers: source.answers.length > 0 };
+}

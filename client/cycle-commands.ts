@@ -13,7 +13,7 @@ import { type EscalationPolicyInput, parseEscalationPolicy } from '../domain/esc
 import { japaneseDateTime } from '../domain/japanese-date';
 import { dataDir, loadPlan, UserError } from '../master/store';
 import { connectClient, resolveSettings } from '../worker/settings';
-import { CYCLE_CLOSED, type LauncherInput, excuseSignal, extendDeadlineSignal, remindNowSignal, type Ladder, type LadderClock, NOT_RETURNED, sendBackUpdate, type CloseResult, closeCycleUpdate, type CycleInput, type CycleStatus, cycleStatusQuery, type DivisionState } from '../workflows/definitions';
+import { CYCLE_CLOSED, type LauncherInput, reassignItemUpdate, excuseSignal, extendDeadlineSignal, remindNowSignal, type Ladder, type LadderClock, NOT_RETURNED, sendBackUpdate, type CloseResult, closeCycleUpdate, type CycleInput, type CycleStatus, cycleStatusQuery, type DivisionState } from '../workflows/definitions';
 import { actorOf, collect, itemTexts, onCycle, queryCycle, targetCycle, yearArg } from './cycle-target';
 import { resolveDivisionArg } from './plan-commands';
 
@@ -336,6 +336,27 @@ async function runExcuse(opts: { year?: string; division: string; reason: string
   process.stdout.write(`${name}の提出を免除しました（理由: ${opts.reason}、${actor}）。督促は止まり、取りまとめ表の備考に残ります。\n`);
 }
 
+async function runReassign(opts: { year?: string; item: string; division: string; actor?: string }): Promise<void> {
+  const no = Number(opts.item);
+  if (!/^\d+$/.test(opts.item)) throw new UserError(`--item は整理番号で指定してください: ${opts.item}`);
+  await withClient(async (client, dir) => {
+    const id = await targetCycle(client, dir, opts.year);
+    const { directory, assignments } = await loadSnapshot(dir, id);
+    const divisionId = resolveDivisionArg(directory, opts.division);
+    if (!assignments.some((a) => a.answers.includes(no))) throw new UserError(`整理番号${no}は${id}で回答を求めている項目ではありません。`);
+    try {
+      const { from, to } = await client.workflow.getHandle(id).executeUpdate(reassignItemUpdate, { args: [{ no, divisionId, actor: actorOf(opts.actor) }] });
+      const name = (d: string) => divisionById(directory, d).name;
+      process.stdout.write(
+        from === to ? `整理番号${no}はすでに${name(to)}が回答します。\n` : `整理番号${no}を${name(from)}から${name(to)}に移しました。両方の課に新しい様式を送りました。\n`,
+      );
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && causeOf(err) === CYCLE_CLOSED) throw new UserError(`${id} は締め切られています。`);
+      throw err;
+    }
+  });
+}
+
 async function runSendBack(opts: { year?: string; division: string; comment: string[]; actor?: string }): Promise<void> {
   const comments = itemTexts(opts.comment, '--comment');
   if (Object.keys(comments).length === 0) throw new UserError('差戻しには --comment <整理番号>=<コメント> が一つ以上必要です。');
@@ -390,6 +411,14 @@ export function addCycleCommands(program: Command): void {
     .action(runExtend);
   cycle.command('status').description("the cycle's progress, division by division").addOption(yearOption()).option('--json', 'print JSON').action(runStatus);
   cycle.command('close').description('close the cycle, consolidate the returns and send the table to every division').addOption(yearOption()).addOption(actorOption()).action(runClose);
+  cycle
+    .command('reassign')
+    .description('move an item to another division for the rest of the cycle; both get a new sheet')
+    .addOption(yearOption())
+    .requiredOption('--item <no>', 'item number (整理番号)')
+    .requiredOption('--division <division>', 'the division that answers it from now on (id or Japanese name)')
+    .addOption(actorOption())
+    .action(runReassign);
   cycle
     .command('remind')
     .description('send a reminder now to one division, or to every division still waiting')

@@ -1,4 +1,5 @@
-import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { divisionWorkflowId } from '../domain/cycle';
 import type { Activities } from '../activities';
 import {
   CYCLE_CLOSED,
@@ -10,9 +11,11 @@ import {
   cycleStatusQuery,
   type DivisionStatus,
   divisionReportSignal,
+  reassignItemUpdate,
+  resendSheetSignal,
 } from './definitions';
 
-const { snapshotCycle, startDivisionWorkflows, closeDivisionWorkflows, mailConsolidatedTable } = proxyActivities<Activities>({
+const { snapshotCycle, startDivisionWorkflows, closeDivisionWorkflows, mailConsolidatedTable, reassignItem } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   // The batch activities heartbeat per division: a killed worker's batch moves on in seconds.
   heartbeatTimeout: '20 seconds',
@@ -74,6 +77,30 @@ export async function cycleWorkflow(input: CycleInput): Promise<CloseResult> {
     {
       validator: (_request: { actor: string }) => {
         if (closedBy !== undefined) throw new Error(CYCLE_CLOSED);
+      },
+    },
+  );
+
+  setHandler(
+    reassignItemUpdate,
+    async ({ no, divisionId, actor }) => {
+      const { from, fromStillAnswers } = await reassignItem({ cycleId, no, to: divisionId, actor });
+      const target = divisions.get(divisionId);
+      if (!target) {
+        divisions.set(divisionId, { divisionId, role: 'answer', state: 'preparing', attempts: 0 });
+        await startDivisionWorkflows({ cycleId, year: input.year, deadline: input.deadline, ladder: input.ladder, divisions: [{ divisionId, role: 'answer' }] });
+        divisions.get(divisionId)!.state = 'waiting';
+      } else if (from !== divisionId) {
+        await getExternalWorkflowHandle(divisionWorkflowId(cycleId, divisionId)).signal(resendSheetSignal, { role: 'answer', actor });
+      }
+      if (from !== divisionId) {
+        await getExternalWorkflowHandle(divisionWorkflowId(cycleId, from)).signal(resendSheetSignal, { role: fromStillAnswers ? 'answer' : 'inform', actor });
+      }
+      return { from, to: divisionId };
+    },
+    {
+      validator: (_request: { no: number; divisionId: string; actor: string }) => {
+        if (phase !== 'open') throw new Error(CYCLE_CLOSED);
       },
     },
   );

@@ -126,6 +126,10 @@ export const sendBackUpdate = defineUpdate<{ sheetVersion: number }, [{ actor: s
 export const closeDivisionSignal = defineSignal('closeDivision');
 /** The reform office takes the division off the ladder: no return is expected any more. */
 export const excuseSignal = defineSignal<[{ reason: string; actor: string }]>('excuse');
+/** The division's items changed (an item moved to or from it): a new sheet goes out. */
+export const resendSheetSignal = defineSignal<[{ role: DivisionRole; actor: string }]>('resendSheet');
+/** The reform office moves an item to another division for the rest of the cycle. */
+export const reassignItemUpdate = defineUpdate<{ from: string; to: string }, [{ no: number; divisionId: string; actor: string }]>('reassignItem');
 /** A reminder now, outside the ladder. */
 export const remindNowSignal = defineSignal<[{ actor: string }]>('remindNow');
 /** A new deadline for the division; its ladder is planned again from it. */

@@ -7,6 +7,7 @@ import {
   excuseSignal,
   extendDeadlineSignal,
   remindNowSignal,
+  resendSheetSignal,
   type DivisionInput,
   divisionReportSignal,
   type DivisionState,
@@ -36,6 +37,7 @@ const { checkReturn } = proxyActivities<Activities>({
 /** One division in one cycle: its sheet goes out, its returns come in and are checked. */
 export async function divisionWorkflow(input: DivisionInput): Promise<DivisionStatus> {
   let state: DivisionState = 'preparing';
+  let role = input.role;
   let attempts = 0;
   let accepted: number | undefined;
   let returnedAt: string | undefined;
@@ -47,7 +49,7 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
 
   const status = (): DivisionStatus => ({
     divisionId: input.divisionId,
-    role: input.role,
+    role,
     state,
     attempts,
     attempt: accepted,
@@ -75,6 +77,16 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
   setHandler(remindNowSignal, async ({ actor }) => {
     if (!owesReturn() || closed) return;
     await sendManualReminder({ cycleId: input.cycleId, divisionId: input.divisionId, deadline, seq: ++reminders, actor });
+  });
+  setHandler(resendSheetSignal, async ({ role: newRole }) => {
+    if (closed) return;
+    role = newRole;
+    if (role === 'inform' && accepted === undefined) state = 'informed';
+    if (role === 'answer' && state === 'informed') state = 'waiting';
+    sheetVersion++;
+    const sheet = await prepareSheet({ cycleId: input.cycleId, divisionId: input.divisionId, sheetVersion, deadline });
+    await sendRequestMail({ cycleId: input.cycleId, divisionId: input.divisionId, role, deadline, sheet });
+    await report();
   });
   setHandler(extendDeadlineSignal, ({ deadline: extended }) => {
     deadline = extended;
@@ -105,7 +117,7 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
       // Only what the workflow's own state rules out; this leaves nothing in the history.
       validator: (_submission: ReturnSubmission) => {
         refuseWhenClosed();
-        if (input.role === 'inform') throw new Error(NOTHING_TO_ANSWER);
+        if (role === 'inform') throw new Error(NOTHING_TO_ANSWER);
       },
     },
   );

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planBeforeYear } from '../../domain/cycle';
 import { Plan } from '../../domain/plan';
-import { fillReturnSheet } from '../../sheets/fill-return-sheet';
+import { fillReturnSheet, sheetValue } from '../../sheets/fill-return-sheet';
 import { readSentMail, type SentMail } from '../../stack/sent-mail';
 import { torimatome } from '../support/cli';
 import { recordHistories, recordingHistories } from '../support/histories';
@@ -70,7 +70,19 @@ describe('the reminder and escalation ladder, counted in seconds from the deadli
     expect(division('shuno').deadline).toBeDefined();
     expect(division('kaikei')).toMatchObject({ state: 'excused', log: [{ result: 'excused', note: '担当者の長期不在', by: '文化企画課 行革担当' }] });
 
-    if (recordingHistories) await recordHistories(service.server, 'ladder', ['zaisei', 'shuno', 'kaikei', 'somu'].map((d) => `division-arao-R4-${d}`));
+    // 整理番号31 moves from 財政課 to 市民課, and 整理番号33 to 建築住宅課, which only saw items so far.
+    const before = (await sent()).length;
+    expect((await cli('cycle', 'reassign', '--item', '31', '--division', '市民課')).stdout).toContain('整理番号31を財政課から市民課に移しました');
+    expect((await cli('cycle', 'reassign', '--item', '33', '--division', 'kenchiku-jutaku')).stdout).toContain('整理番号33を会計課から建築住宅課に移しました');
+    await expect.poll(async () => (await sent()).slice(before).filter((m) => m.subject.startsWith('【')).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(4);
+    const resent = (await sent()).slice(before);
+    const sheetTo = (address: string) => resent.find((m) => m.to[0] === address && m.attachments.length === 1)!.attachments[0]!.content;
+    expect(await sheetValue(sheetTo('shimin@city.arao.example'), '具体的な取組', 31)).toBe('枠配分予算編成方式の改善');
+    expect(await sheetValue(sheetTo('kenchiku-jutaku@city.arao.example'), '具体的な取組', 33)).toBe('多様な収納方法の検討');
+    const moved = JSON.parse((await cli('cycle', 'status', '--json')).stdout);
+    expect(moved.divisions.find((d: { divisionId: string }) => d.divisionId === 'kenchiku-jutaku')).toMatchObject({ role: 'answer', state: 'waiting' });
+
+    if (recordingHistories) await recordHistories(service.server, 'ladder', ['cycle-arao-R4', ...['zaisei', 'shuno', 'kaikei', 'somu', 'shimin', 'kenchiku-jutaku'].map((d) => `division-arao-R4-${d}`)]);
     const close = await cli('cycle', 'close');
     expect(close.stdout).toContain('未提出');
     const late = await cli('submit', '--division', 'zaisei', filled);
@@ -78,5 +90,7 @@ describe('the reminder and escalation ladder, counted in seconds from the deadli
     const csv = readFileSync(join(service.dataDir, 'cycles', 'cycle-arao-R4', 'result', 'cycle-arao-R4-consolidated.csv'), 'utf8');
     expect(csv).toMatch(/\r\n25,[^\r]*,提出免除: 担当者の長期不在\r\n/);
     expect(csv).toMatch(/\r\n31,[^\r]*,未提出\r\n/);
+    // 会計課 was excused, but 33 had moved to 建築住宅課 by then, which did not return.
+    expect(csv).toMatch(/\r\n33,[^\r]*,未提出\r\n/);
   }, 180_000);
 });
