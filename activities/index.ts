@@ -18,7 +18,8 @@ import { closeDivisionSignal } from '../workflows/definitions';
 import { cycleFiles, readRef, storeFile } from './file-store';
 import { type MailContext, requestMail, resultMail, rungMail, sendBackMail } from './mail-texts';
 import { type PlannedRung, planRungs } from './business-calendar';
-import type { Mailer } from './mailer';
+import { MAX_SMTP_CONNECTIONS, type Mailer } from './mailer';
+import { concurrently } from './concurrently';
 import { createAddressBook } from './address-book';
 import { type CycleSnapshot, loadSnapshot, moveItem, takeSnapshot } from './snapshot';
 
@@ -90,6 +91,9 @@ function buildSheet(snapshot: CycleSnapshot, divisionId: string, sheetVersion: n
 
 const sheetName = (snapshot: CycleSnapshot, divisionId: string) => `${snapshot.year}取組状況_${divisionById(snapshot.directory, divisionId).name}.xlsx`;
 
+/** Calls to the Temporal service in flight at once when starting or signalling many workflows. */
+const PARALLEL_CALLS = 16;
+
 /** Ignores what a retry finds already done: a workflow started or ended before. */
 async function tolerateDone<T>(action: () => Promise<T>): Promise<void> {
   try {
@@ -113,7 +117,7 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
     },
 
     async startDivisionWorkflows(input: { cycleId: string; year: string; deadline: string; ladder?: Ladder; divisions: Array<{ divisionId: string; role: DivisionRole }> }): Promise<void> {
-      for (const [i, { divisionId, role }] of input.divisions.entries()) {
+      await concurrently(input.divisions, PARALLEL_CALLS, async ({ divisionId, role }) => {
         const args: DivisionInput = { cycleId: input.cycleId, year: input.year, divisionId, role, deadline: input.deadline, sheetVersion: 1, ladder: input.ladder };
         await tolerateDone(() =>
           client.workflow.start('divisionWorkflow', {
@@ -123,8 +127,7 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           }),
         );
-        Context.current().heartbeat(i);
-      }
+      });
     },
 
     async prepareSheet(input: { cycleId: string; divisionId: string; sheetVersion: number; deadline: string }): Promise<FileRef> {
@@ -261,10 +264,9 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
     },
 
     async closeDivisionWorkflows(input: { cycleId: string; divisionIds: string[] }): Promise<void> {
-      for (const [i, divisionId] of input.divisionIds.entries()) {
-        await tolerateDone(() => client.workflow.getHandle(divisionWorkflowId(input.cycleId, divisionId)).signal(closeDivisionSignal));
-        Context.current().heartbeat(i);
-      }
+      await concurrently(input.divisionIds, PARALLEL_CALLS, (divisionId) =>
+        tolerateDone(() => client.workflow.getHandle(divisionWorkflowId(input.cycleId, divisionId)).signal(closeDivisionSignal)),
+      );
     },
 
     async consolidateCycle(input: { status: CycleStatus; closedBy: string; closedAt: string }): Promise<CloseResult> {
@@ -344,7 +346,7 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
     async mailConsolidatedTable(input: { cycleId: string; divisionIds: string[]; result: CloseResult }): Promise<void> {
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
       const table = await readRef(dataDir, input.result.consolidatedXlsx);
-      for (const [i, divisionId] of input.divisionIds.entries()) {
+      await concurrently(input.divisionIds, MAX_SMTP_CONNECTIONS, async (divisionId) => {
         const { subject, text } = resultMail(mailContext(snapshot, divisionId), { returned: input.result.returned, notReturned: input.result.notReturned.length });
         const { from, to } = await addresses(snapshot, divisionId);
         await mailer.sendOnce(dataDir, input.cycleId, {
@@ -355,8 +357,7 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
           text,
           attachments: [{ filename: `${snapshot.year}実施状況_取りまとめ.xlsx`, content: table }],
         });
-        Context.current().heartbeat(i);
-      }
+      });
     },
   };
 }

@@ -39,7 +39,11 @@ export interface Mailer {
 export const MAX_SMTP_CONNECTIONS = 4;
 
 export function createMailer(smtpUrl: string): Mailer {
-  const transport = nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: MAX_SMTP_CONNECTIONS });
+  // nodemailer takes the pool settings from the URL when given one; options beside `url` are ignored.
+  const pooled = new URL(smtpUrl);
+  pooled.searchParams.set('pool', 'true');
+  pooled.searchParams.set('maxConnections', String(MAX_SMTP_CONNECTIONS));
+  const transport = nodemailer.createTransport(pooled.toString());
   return {
     async sendOnce(dataDir, cycleId, mail) {
       const record = cycleFiles(dataDir, cycleId).outboxRecord(mail.key);

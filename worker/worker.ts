@@ -30,6 +30,8 @@ export async function startWorker(settings: ServiceSettings, dataDir: string): P
     // The bundler reads the TypeScript source itself, whichever loader runs this process.
     workflowsPath: join(__dirname, '..', 'workflows', 'index.ts'),
     activities: createActivities({ dataDir, mailer, client }),
+    // Thousands of division workflows wait for weeks; only the busy ones need to stay in memory.
+    maxCachedWorkflows: 500,
   });
   const done = worker.run().finally(async () => {
     mailer.close();
