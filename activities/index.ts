@@ -175,7 +175,9 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
         sheetVersion: input.sheetVersion,
         items,
       });
-      const explanations = input.submission.explanations ?? {};
+      // 説明 written in the sheet, and those given with the submission, which win.
+      const fromSheet = Object.fromEntries(reading.answers.flatMap((a) => (a.explanation ? [[String(a.no), a.explanation]] : [])));
+      const explanations: Record<string, string> = { ...fromSheet, ...input.submission.explanations };
       const warnings = reading.ok ? findWarnings(snapshot.plan, snapshot.year, items, reading.answers) : [];
       const unexplained = warnings.filter((w) => !explanations[String(w.no)]?.trim());
       const record: ReturnRecord = {

@@ -3,6 +3,8 @@ import ExcelJS from 'exceljs';
 export interface Answer {
   mark: string;
   statusText: string;
+  /** Written in 説明, for a warning. */
+  explanation?: string;
 }
 
 /** The first cell whose text, spaces removed, is the header, found the way a person looks. */
@@ -29,6 +31,7 @@ export async function fillReturnSheet(sheetFile: Buffer, year: string, answer: (
   const no = findHeader(sheet, '整理番号');
   const markCol = findHeader(sheet, `取組状況（${year}年度末時点）`).col;
   const textCol = findHeader(sheet, `取組状況（${year}年度末見込み）`).col;
+  const explanationCol = findHeader(sheet, '説明').col;
   for (let r = no.row + 1; r <= sheet.rowCount; r++) {
     const row = sheet.getRow(r);
     const itemNo = Number(row.getCell(no.col).value);
@@ -38,6 +41,7 @@ export async function fillReturnSheet(sheetFile: Buffer, year: string, answer: (
     if (!value) continue;
     markCell.value = value.mark;
     row.getCell(textCol).value = value.statusText;
+    if (value.explanation) row.getCell(explanationCol).value = value.explanation;
   }
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }

@@ -5,7 +5,7 @@ import { columnHeader, readPositiveInteger, type Unreadable } from '../master/pl
 import { FORMULA_CELL, readXlsxCell } from '../master/xlsx-cell';
 import { itemFingerprint } from './item-fingerprint';
 import { cellProblem, cutShort, fileProblem, itemProblem, RETURN_PROBLEMS as P, type ReturnProblem, sheetCellProblem } from './return-problems';
-import { ANSWER_SHEET, FIRST_ITEM_ROW, HEADER_ROW, isInputColumn, META_SHEET, prefilledTexts, type SheetItem, type SheetLayout, sheetLayout } from './return-sheet-layout';
+import { ANSWER_SHEET, FIRST_ITEM_ROW, HEADER_ROW, isInputColumn, META_SHEET, prefilledTexts, type SheetItem, type SheetLayout, sheetHeaders, sheetLayout } from './return-sheet-layout';
 import { readMetadataSheet, type SheetMetadata } from './return-sheet-meta';
 
 /** What the reform office sent this division in this cycle. */
@@ -22,6 +22,8 @@ export interface ReturnAnswer {
   no: number;
   mark: StatusMark;
   statusText: string;
+  /** What the division wrote in 説明, if anything. */
+  explanation?: string;
 }
 
 export interface ReturnReading {
@@ -94,17 +96,20 @@ function readAnswerRow(sheet: ExcelJS.Worksheet, layout: SheetLayout, no: number
     else mark = reading.mark;
   }
 
+  // 説明 is free text the division may leave empty; anything unreadable there is simply not one.
+  const explanation = readXlsxCell(sheet.getCell(row, layout.explanationColumn).value);
+
   if (problems.length > 0 || mark === undefined || typeof statusText !== 'string') return { problems };
-  return { answer: { no, mark, statusText }, problems };
+  return { answer: { no, mark, statusText, ...(typeof explanation === 'string' && explanation !== '' && { explanation }) }, problems };
 }
 
 /** The header row's cells against the ones the layout writes: the first that differs, if any. */
 function headerDifference(sheet: ExcelJS.Worksheet, layout: SheetLayout, headerRow: number): { cell: ExcelJS.Cell; original: string } | undefined {
   const row = sheet.getRow(headerRow);
-  const width = Math.max(layout.columns.length, row.cellCount);
+  const headers = sheetHeaders(layout);
+  const width = Math.max(headers.length, row.cellCount);
   for (let column = 1; column <= width; column++) {
-    const written = layout.columns[column - 1];
-    const original = written ? columnHeader(written) : '';
+    const original = headers[column - 1] ?? '';
     const cell = row.getCell(column);
     // People break long headers over lines; only the words count.
     if (comparable(cell.value).replace(/\s/g, '') !== original) return { cell, original };

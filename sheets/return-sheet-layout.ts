@@ -4,7 +4,8 @@
  */
 import { compareFiscalYearCodes } from '../domain/fiscal-year';
 import { type Plan, type PlanItem, type PlanPeriod } from '../domain/plan';
-import { cellText, type PlanColumn, tableColumns } from '../master/plan-table';
+import { cellText, columnHeader, type PlanColumn, tableColumns } from '../master/plan-table';
+import { columnWidth } from './sheet-style';
 
 /** The one sheet the division sees and fills in. */
 export const ANSWER_SHEET = '回答';
@@ -51,14 +52,28 @@ export interface SheetLayout {
   /** The two cells a division fills in: this year's status text and mark. */
   statusTextColumn: number;
   markColumn: number;
+  /** 説明: after the plan's columns, where the division answers a warning (確認事項). */
+  explanationColumn: number;
 }
+
+export const EXPLANATION_HEADER = '説明';
+const EXPLANATION_WIDTH = 30;
 
 /** The plan table's columns as the cycle year sees them: its status text, past marks, its mark. */
 export function sheetLayout(shape: SheetShape): SheetLayout {
   const columns = tableColumns(shape.period, [shape.year], [...shape.pastMarkYears, shape.year]);
   const columnOf = (field: 'statusText' | 'marks') =>
     1 + columns.findIndex((c) => c.kind === 'year' && c.field === field && c.year === shape.year);
-  return { columns, statusTextColumn: columnOf('statusText'), markColumn: columnOf('marks') };
+  return { columns, statusTextColumn: columnOf('statusText'), markColumn: columnOf('marks'), explanationColumn: columns.length + 1 };
+}
+
+/** The header row as written: the plan's columns, then 説明. */
+export function sheetHeaders(layout: SheetLayout): string[] {
+  return [...layout.columns.map(columnHeader), EXPLANATION_HEADER];
+}
+
+export function sheetWidths(layout: SheetLayout): number[] {
+  return [...layout.columns.map(columnWidth), EXPLANATION_WIDTH];
 }
 
 export function isInputColumn(layout: SheetLayout, column: number): boolean {

@@ -15,8 +15,11 @@ import {
   prefilledTexts,
   type SheetItem,
   type SheetLayout,
+  EXPLANATION_HEADER,
+  sheetHeaders,
   sheetLayout,
   sheetShape,
+  sheetWidths,
 } from './return-sheet-layout';
 import { addMetadataSheet } from './return-sheet-meta';
 import { a3Landscape, addBannerRow, addHeaderRow, columnAlignment, columnWidth, rowHeight, solidFill, tableCellValue, THIN_BORDER } from './sheet-style';
@@ -60,12 +63,13 @@ function readonlyNote(item: PlanItem): string {
 /** Title, deadline, how to fill it in, the mark legend and whom to ask, above the table. */
 function addHeading(sheet: ExcelJS.Worksheet, input: ReturnSheetInput, layout: SheetLayout): void {
   const { meta, plan } = input;
-  const widths = layout.columns.map(columnWidth);
+  const widths = sheetWidths(layout);
   const header = (column: number) => columnHeader(layout.columns[column - 1]!);
   const title = `${meta.municipalityName} ${plan.title} 取組状況調査（${fiscalYearLabel(parseFiscalYear(meta.year))}）回答様式　${meta.divisionName}`;
   const instructions =
     `黄色のセルに入力してください。「${header(layout.statusTextColumn)}」には年度末までの取組状況を文章で、` +
     `「${header(layout.markColumn)}」には記号（${STATUS_MARKS.join(' ')}）を選んで入力します。` +
+    `確認事項（前年度より下がった記号など）をお知らせした場合は、「${EXPLANATION_HEADER}」に理由を書いてください。` +
     '灰色の行は他の課が主担当の取組で、参考として表示しています。その他のセルは変更できません。';
   addBannerRow(sheet, HEADING_ROWS.title, title, widths, { bold: true, size: 14 });
   addBannerRow(sheet, HEADING_ROWS.deadline, `提出期限　${japaneseDateTime(meta.deadline)}`, widths, { bold: true, color: { argb: 'FFC00000' } });
@@ -112,7 +116,15 @@ function addItemRow(sheet: ExcelJS.Worksheet, layout: SheetLayout, entry: SheetI
       cell.protection = { locked: false };
     }
   });
-  if (answer) row.getCell(layout.markColumn).dataValidation = MARK_LIST;
+  const explanation = row.getCell(layout.explanationColumn);
+  explanation.border = THIN_BORDER;
+  explanation.alignment = { vertical: 'top', wrapText: true };
+  if (answer) {
+    row.getCell(layout.markColumn).dataValidation = MARK_LIST;
+    explanation.protection = { locked: false };
+  } else {
+    explanation.fill = READONLY_FILL;
+  }
 }
 
 /** What the answer cells start with: a value given back, else what the plan already holds. */
@@ -134,9 +146,9 @@ export async function writeReturnSheet(input: ReturnSheetInput): Promise<Buffer>
     views: [{ state: 'frozen', ySplit: HEADER_ROW }],
     pageSetup: a3Landscape(HEADER_ROW),
   });
-  sheet.columns = layout.columns.map((column) => ({ width: columnWidth(column) }));
+  sheet.columns = sheetWidths(layout).map((width) => ({ width }));
   addHeading(sheet, input, layout);
-  addHeaderRow(sheet, HEADER_ROW, layout.columns.map(columnHeader), layout.columns.map(columnWidth));
+  addHeaderRow(sheet, HEADER_ROW, sheetHeaders(layout), sheetWidths(layout));
   for (const entry of rows) addItemRow(sheet, layout, entry, inputValues(entry, meta.year, input.answers));
   // No password: exceljs would hash it 100,000 times (about 300 ms a sheet), and anyone can
   // strip sheet protection anyway. The lock is a guide; the fingerprints below catch changes.

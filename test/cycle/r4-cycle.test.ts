@@ -6,7 +6,7 @@ import { planBeforeYear } from '../../domain/cycle';
 import { DivisionDirectory } from '../../domain/division-directory';
 import { Plan } from '../../domain/plan';
 import { writeConsolidatedCsv } from '../../sheets/consolidated-table';
-import { fillReturnSheet, sheetValue } from '../../sheets/fill-return-sheet';
+import { type Answer, fillReturnSheet, sheetValue } from '../../sheets/fill-return-sheet';
 import { readSentMail, type SentMail } from '../../stack/sent-mail';
 import { torimatome } from '../support/cli';
 import { recordHistories, recordingHistories } from '../support/histories';
@@ -34,7 +34,7 @@ const seedAnswer = (no: number) => {
   const item = seedPlan.items.find((i) => i.no === no)!;
   return { mark: item.marks.R4!, statusText: item.statusText.R4! };
 };
-const fillAsDivision = (sheet: Buffer, answer: typeof seedAnswer | ((no: number) => ReturnType<typeof seedAnswer> | undefined)) => fillReturnSheet(sheet, 'R4', answer);
+const fillAsDivision = (sheet: Buffer, answer: (no: number) => Answer | undefined) => fillReturnSheet(sheet, 'R4', answer);
 
 async function submit(divisionId: string, data: Buffer, name = `${divisionId}.xlsx`) {
   const path = join(service.dataDir, 'filled', name);
@@ -102,8 +102,11 @@ describe('the R4 collection, end to end on a real Temporal server and SMTP serve
         expect(result.code).toBe(1);
         expect(result.stderr).toContain('確認事項があります');
         expect(result.stderr).toMatch(/セル O\d+（整理番号4）: 取組状況が前年度の「△」から「×」に下がっています/);
+        // Answered in the sheet's 説明 column, as a mail reply would; then again with --explain.
+        const inSheet = await fillAsDivision(sheet, (no) => ({ ...seedAnswer(no), explanation: no === 4 ? '地域活動の停滞のため' : undefined }));
+        expect((await submit('kurashi', inSheet, 'kurashi-explained.xlsx')).stdout).toContain('回答を受け付けました（2回目の提出）');
         const explained = await cli('submit', '--division', 'kurashi', '--explain', `4=${ITEM_4_EXPLANATION}`, join(service.dataDir, 'filled', 'kurashi.xlsx'));
-        expect(explained.stdout).toContain('回答を受け付けました（2回目の提出）');
+        expect(explained.stdout).toContain('回答を受け付けました（3回目の提出）');
         continue;
       }
       expect(result.stderr, request.divisionId).toBe('');

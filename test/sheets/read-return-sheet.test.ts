@@ -198,6 +198,15 @@ describe('readReturnSheet', () => {
 /** The text of an item's prefilled cell, as the plan the sheet was written from holds it. */
 const sent = (no: number) => before.items.find((i) => i.no === no)!;
 
+describe('readReturnSheet: 説明', () => {
+  it('reads what the division wrote in 説明 with the answer, and leaves it out where empty', async () => {
+    const reading = await read(await returned((sheet) => (sheet.getCell('Q14').value = '制度見直しの途中で、評価は来年度から')));
+    expect(reading.ok).toBe(true);
+    expect(reading.answers.find((a) => a.no === 16)).toEqual({ ...seedAnswer(16), explanation: '制度見直しの途中で、評価は来年度から' });
+    expect(reading.answers.find((a) => a.no === 17)).toEqual(seedAnswer(17));
+  });
+});
+
 describe('readReturnSheet: the structure of the sheet against what was sent', () => {
   it('names a prefilled cell that was changed, with its original and new value', async () => {
     const problems = await refused(await returned((sheet) => (sheet.getCell('D12').value = '職員の働き方改革')));

@@ -179,9 +179,16 @@ describe('writeReturnSheet', () => {
   it('shows past marks only for the plan mark years before the cycle year', async () => {
     const plan = withoutYear(withoutYear(seedPlan(), 'R4'), 'R2');
     const sheet = answerSheet(await load(await writeReturnSheet(sheetInput(plan))));
-    // One column fewer: the table ends at O.
-    expect(rowTexts(sheet, 7).slice(10)).toEqual(['取組状況（R4年度末見込み）', '取組状況（R1年度末時点）', '取組状況（R3年度末時点）', '取組状況（R4年度末時点）', '担当課', '']);
+    // One column fewer: the plan's columns end at O, and 説明 follows.
+    expect(rowTexts(sheet, 7).slice(10)).toEqual(['取組状況（R4年度末見込み）', '取組状況（R1年度末時点）', '取組状況（R3年度末時点）', '取組状況（R4年度末時点）', '担当課', '説明']);
     expect(sheet.getCell('N12').protection?.locked).toBe(false);
     expect(sheet.getCell('O12').protection?.locked).not.toBe(false);
+  });
+
+  it('ends the table with 説明, open on the rows the division answers and locked on the others', async () => {
+    const sheet = answerSheet(await load(await somuSheet()));
+    expect(text(sheet.getCell('Q7'))).toBe('説明');
+    expect(sheet.getCell(`Q${ANSWER_ROWS[0]}`).protection?.locked).toBe(false);
+    expect(sheet.getCell(`Q${READONLY_ROWS[0]}`).protection?.locked).not.toBe(false);
   });
 });
