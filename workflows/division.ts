@@ -147,8 +147,10 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
   await sendRequestMail({ cycleId: input.cycleId, divisionId: input.divisionId, role: input.role, deadline: input.deadline, sheet });
   if (state === 'preparing') state = input.role === 'answer' ? 'waiting' : 'informed';
 
+  // A division that only sees items waits: an item reassigned to it makes it one that answers.
+  await condition(() => closed || role === 'answer');
   // Cycles launched before the ladder existed replay without it.
-  if (input.role === 'answer' && patched('escalation-ladder')) {
+  if (!closed && patched('escalation-ladder')) {
     while (!closed) {
       // An extension shows in the cycle's status as soon as its ladder is planned again.
       if (replan) await report();
