@@ -11,7 +11,6 @@ import { consolidatePlan, writeConsolidatedCsv, writeConsolidatedWorkbook } from
 import { readReturnFile } from '../sheets/read-return-file';
 import type { ReturnProblem } from '../sheets/return-problems';
 import { findWarnings } from '../sheets/return-warnings';
-import { type ReturnSheetInput, type SheetItem, writeReturnSheet } from '../sheets/write-return-sheet';
 import type { CloseResult, CycleStatus, DivisionInput, FileRef, Ladder, ReturnSubmission } from '../workflows/definitions';
 import { parseEscalationPolicy, rungRecipients } from '../domain/escalation-policy';
 import { closeDivisionSignal } from '../workflows/definitions';
@@ -22,36 +21,18 @@ import { MAX_SMTP_CONNECTIONS, type Mailer } from './mailer';
 import { concurrently } from './concurrently';
 import { createAddressBook } from './address-book';
 import { type CycleSnapshot, loadSnapshot, moveItem, takeSnapshot } from './snapshot';
+import { buildSheet, sheetItems, sheetName } from './division-sheet';
+import { type ReturnRecord, readReturnRecord } from './return-record';
+import { type InboundSettings, replyAddress, returnAddressFor } from '../inbound/return-address';
+import { pageToken, returnTag } from '../inbound/return-tokens';
 
 export interface ActivityDeps {
   dataDir: string;
   mailer: Mailer;
+  /** Where a division's mails point it to hand in its return: its page and its reply address. */
+  returns: { tokenKey: Buffer; settings: InboundSettings };
   /** Used to start and close division workflows, which are not children of the cycle. */
   client: Client;
-}
-
-/** What the data directory keeps of each attempt: the file, the check, the answers. */
-interface ReturnRecord {
-  attempt: number;
-  submission: ReturnSubmission;
-  ok: boolean;
-  problems: ReturnProblem[];
-  warnings: ReturnProblem[];
-  explanations: Record<string, string>;
-  answers: Array<{ no: number; mark: StatusMark; statusText: string }>;
-  checkedAt: string;
-}
-
-async function readReturnRecord(path: string): Promise<ReturnRecord> {
-  return JSON.parse(await readFile(path, 'utf8')) as ReturnRecord;
-}
-
-function sheetItems(snapshot: CycleSnapshot, divisionId: string): SheetItem[] {
-  const assignment = snapshot.assignments.find((a) => a.divisionId === divisionId);
-  if (!assignment) throw new Error(`division ${divisionId} has no assignment in ${snapshot.cycleId}`);
-  const answers = new Set(assignment.answers);
-  const shown = new Set([...assignment.answers, ...assignment.readonly]);
-  return snapshot.plan.items.filter((item) => shown.has(item.no)).map((item) => ({ item, role: answers.has(item.no) ? 'answer' : 'readonly' }));
 }
 
 function mailContext(snapshot: CycleSnapshot, divisionId: string): MailContext {
@@ -67,30 +48,6 @@ function mailContext(snapshot: CycleSnapshot, divisionId: string): MailContext {
   };
 }
 
-/** A division's sheet of the cycle, in a given version, with answers filled in if given. */
-function buildSheet(snapshot: CycleSnapshot, divisionId: string, sheetVersion: number, deadline: string, answers?: ReturnSheetInput['answers']): Promise<Buffer> {
-  const { directory, plan } = snapshot;
-  const office = divisionById(directory, directory.reformOffice);
-  const division = divisionById(directory, divisionId);
-  return writeReturnSheet({
-    meta: {
-      cycleId: snapshot.cycleId,
-      municipalityName: plan.municipality.name,
-      year: snapshot.year,
-      divisionId: division.id,
-      divisionName: division.name,
-      sheetVersion,
-      deadline,
-      contact: `${office.name}（${office.contact}）`,
-    },
-    plan,
-    items: sheetItems(snapshot, divisionId),
-    answers,
-  });
-}
-
-const sheetName = (snapshot: CycleSnapshot, divisionId: string) => `${snapshot.year}取組状況_${divisionById(snapshot.directory, divisionId).name}.xlsx`;
-
 /** Calls to the Temporal service in flight at once when starting or signalling many workflows. */
 const PARALLEL_CALLS = 16;
 
@@ -103,12 +60,20 @@ async function tolerateDone<T>(action: () => Promise<T>): Promise<void> {
   }
 }
 
-export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
+export function createActivities({ dataDir, mailer, client, returns }: ActivityDeps) {
   const addressBook = createAddressBook(dataDir);
   /** Sender and recipient addresses for a division's mail, from the directory in use now. */
   const addresses = async (snapshot: CycleSnapshot, divisionId: string) => {
     const directory = await addressBook.directoryFor(snapshot.directory, [divisionId]);
     return { directory, from: divisionById(directory, directory.reformOffice).contact, to: divisionById(directory, divisionId).contact };
+  };
+  /** A mail that asks the division for its return: it names the page and replies hand the sheet in. */
+  const askingMail = async (snapshot: CycleSnapshot, divisionId: string) => {
+    const target = { cycleId: snapshot.cycleId, divisionId };
+    const { publicUrl } = returns.settings;
+    const ctx: MailContext = { ...mailContext(snapshot, divisionId), pageUrl: publicUrl ? new URL(`/r/${pageToken(returns.tokenKey, target)}`, publicUrl).toString() : undefined };
+    const replyTo = replyAddress(returnAddressFor(returns.settings, snapshot.directory), returnTag(returns.tokenKey, target));
+    return { ctx, replyTo, ...(await addresses(snapshot, divisionId)) };
   };
   return {
     async snapshotCycle(input: { cycleId: string; municipalityId: string; year: string }): Promise<{ divisions: Array<{ divisionId: string; role: DivisionRole }> }> {
@@ -139,8 +104,8 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
     async sendRequestMail(input: { cycleId: string; divisionId: string; role: DivisionRole; deadline: string; sheet: FileRef }): Promise<void> {
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
       const assignment = snapshot.assignments.find((a) => a.divisionId === input.divisionId)!;
-      const { from, to } = await addresses(snapshot, input.divisionId);
-      const { subject, text } = requestMail(mailContext(snapshot, input.divisionId), {
+      const { ctx, replyTo, from, to } = await askingMail(snapshot, input.divisionId);
+      const { subject, text } = requestMail(ctx, {
         role: input.role,
         deadline: input.deadline,
         answers: assignment.answers.length,
@@ -150,6 +115,7 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
         key: `request.${input.divisionId}.${input.sheet.sha256.slice(0, 12)}`,
         from,
         to: [to],
+        replyTo,
         subject,
         text,
         attachments: [{ filename: sheetName(snapshot, input.divisionId), content: await readRef(dataDir, input.sheet) }],
@@ -188,6 +154,7 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
         warnings,
         explanations,
         answers: reading.ok ? reading.answers : [],
+        drafts: reading.ok ? undefined : reading.drafts,
         checkedAt: new Date().toISOString(),
       };
       await writeFileAtomic(cycleFiles(dataDir, input.cycleId).returnRecord(input.divisionId, input.attempt), `${JSON.stringify(record, null, 2)}\n`);
@@ -207,12 +174,13 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
         initiative: snapshot.plan.items.find((i) => i.no === Number(no))?.initiative ?? '',
         comment,
       }));
-      const { subject, text } = sendBackMail(mailContext(snapshot, input.divisionId), { comments, deadline: input.deadline, sentBackBy: input.actor });
-      const { from, to } = await addresses(snapshot, input.divisionId);
+      const { ctx, replyTo, from, to } = await askingMail(snapshot, input.divisionId);
+      const { subject, text } = sendBackMail(ctx, { comments, deadline: input.deadline, sentBackBy: input.actor });
       await mailer.sendOnce(dataDir, input.cycleId, {
         key: `sendback.${input.divisionId}.v${input.sheetVersion}`,
         from,
         to: [to],
+        replyTo,
         subject,
         text,
         attachments: [{ filename: sheetName(snapshot, input.divisionId), content: await readRef(dataDir, sheet) }],
@@ -240,15 +208,16 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
 
     async sendRungMail(input: { cycleId: string; divisionId: string; rung: PlannedRung; deadline: string }): Promise<void> {
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
-      const { directory, from } = await addresses(snapshot, input.divisionId);
+      const { ctx, replyTo, directory, from } = await askingMail(snapshot, input.divisionId);
       const { to, cc } = rungRecipients(directory, input.divisionId, input.rung);
-      const { subject, text } = rungMail(mailContext(snapshot, input.divisionId), { kind: input.rung.kind, deadline: input.deadline, rung: input.rung.rung });
+      const { subject, text } = rungMail(ctx, { kind: input.rung.kind, deadline: input.deadline, rung: input.rung.rung });
       await mailer.sendOnce(dataDir, input.cycleId, {
         // A rung goes once per deadline: an extension plans the ladder, and its mails, anew.
         key: `rung.${input.divisionId}.${input.rung.rung}.${input.deadline.replace(/[^0-9]/g, '')}`,
         from,
         to,
         cc,
+        replyTo,
         subject,
         text,
       });
@@ -256,9 +225,9 @@ export function createActivities({ dataDir, mailer, client }: ActivityDeps) {
 
     async sendManualReminder(input: { cycleId: string; divisionId: string; deadline: string; seq: number; actor: string }): Promise<void> {
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
-      const { from, to } = await addresses(snapshot, input.divisionId);
-      const { subject, text } = rungMail(mailContext(snapshot, input.divisionId), { kind: 'reminder', deadline: input.deadline, rung: 0 });
-      await mailer.sendOnce(dataDir, input.cycleId, { key: `remind.${input.divisionId}.${input.seq}`, from, to: [to], subject, text });
+      const { ctx, replyTo, from, to } = await askingMail(snapshot, input.divisionId);
+      const { subject, text } = rungMail(ctx, { kind: 'reminder', deadline: input.deadline, rung: 0 });
+      await mailer.sendOnce(dataDir, input.cycleId, { key: `remind.${input.divisionId}.${input.seq}`, from, to: [to], replyTo, subject, text });
     },
 
     async reassignItem(input: { cycleId: string; no: number; to: string; actor: string }): Promise<{ from: string; fromStillAnswers: boolean }> {

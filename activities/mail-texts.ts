@@ -12,6 +12,13 @@ export interface MailContext {
   divisionName: string;
   reformOfficeName: string;
   reformOfficeAddress: string;
+  /** The division's own page, where it can also download its sheet and upload the filled one. */
+  pageUrl?: string;
+}
+
+/** How a division hands in its return, said in every mail that asks for one. */
+function howToReturn(ctx: MailContext): string[] {
+  return ctx.pageUrl ? ['', '提出は、このメールに様式を添付して返信するか、次の専用ページからアップロードしてください（回答の状況もこのページで確認できます）:', ctx.pageUrl] : [];
 }
 
 const yearLabel = (year: string) => fiscalYearLabel(parseFiscalYear(year));
@@ -49,6 +56,7 @@ export function requestMail(ctx: MailContext, detail: { role: DivisionRole; dead
       `提出期限: ${japaneseDateTime(detail.deadline)}`,
       '',
       '入力に誤りがある場合は、どのセルをどう直せばよいかをすぐにお知らせします。',
+      ...howToReturn(ctx),
       signature(ctx),
     ]
       .filter((line, i, all) => line !== '' || all[i - 1] !== '')
@@ -88,6 +96,7 @@ export function sendBackMail(
       '前回の回答を入力済みの様式を添付します。指摘の箇所を直し、このメールに添付して返信してください（前回の様式は使えません）。',
       `提出期限: ${japaneseDateTime(detail.deadline)}`,
       `（差戻し: ${detail.sentBackBy}）`,
+      ...howToReturn(ctx),
       signature(ctx),
     ].join('\n'),
   };
@@ -111,5 +120,5 @@ export function rungMail(ctx: MailContext, detail: { kind: RungKind; deadline: s
       `${ctx.divisionName}への提出の指示をお願いします（この連絡は${detail.rung}段目です）。`,
     ],
   };
-  return { subject: subjects[detail.kind], text: [...bodies[detail.kind], signature(ctx)].join('\n') };
+  return { subject: subjects[detail.kind], text: [...bodies[detail.kind], ...howToReturn(ctx), signature(ctx)].join('\n') };
 }

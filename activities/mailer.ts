@@ -10,6 +10,8 @@ export interface OutgoingMail {
   from: string;
   to: string[];
   cc?: string[];
+  /** The division's own return address, so that a reply hands in the sheet. */
+  replyTo?: string;
   subject: string;
   text: string;
   attachments?: Array<{ filename: string; content: Buffer }>;
@@ -27,6 +29,8 @@ export interface MailFailure {
 export interface Mailer {
   /** Sends unless this cycle's outbox already records the key; true when it sent. */
   sendOnce(dataDir: string, cycleId: string, mail: OutgoingMail): Promise<boolean>;
+  /** Sends now, with the Message-ID given: for answers whose caller keeps its own record. */
+  send(mail: Omit<OutgoingMail, 'key'> & { messageId: string; inReplyTo?: string }): Promise<void>;
   close(): void;
 }
 
@@ -70,6 +74,9 @@ export function createMailer(smtpUrl: string): Mailer {
       );
       await rm(failure, { force: true });
       return true;
+    },
+    async send(mail) {
+      await transport.sendMail({ ...mail, references: mail.inReplyTo });
     },
     close: () => transport.close(),
   };

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { dataDir, UserError } from '../master/store';
 import { startEmbeddedService } from './embedded-service';
 import { readRunInfo, runFilePath } from '../stack/run-file';
-import { resolveSettings } from '../worker/settings';
+import { connectClient, resolveSettings } from '../worker/settings';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -14,14 +14,34 @@ function untilStopped(): Promise<void> {
   });
 }
 
+/**
+ * The service against a city's own Temporal and mail relay: the worker, and the web server
+ * (TORIMATOME_WEB_HOST/PORT, default 127.0.0.1:8080) with, when TORIMATOME_MAIL_PORT is set,
+ * the SMTP listener for mail replies.
+ */
 async function runWorker(): Promise<void> {
   const dir = dataDir();
   const settings = await resolveSettings(dir);
   const { startWorker } = require('../worker/worker') as typeof import('../worker/worker');
-  const worker = await startWorker(settings, dir);
+  const { startChannels } = require('../stack/channels') as typeof import('../stack/channels');
+  const env = process.env;
+  const client = await connectClient(settings.temporal);
+  const channels = await startChannels({
+    dataDir: dir,
+    client,
+    smtpUrl: settings.smtpUrl,
+    inbound: settings.inbound,
+    web: { host: env.TORIMATOME_WEB_HOST || '127.0.0.1', port: Number.parseInt(env.TORIMATOME_WEB_PORT || '8080', 10) },
+    mail: env.TORIMATOME_MAIL_PORT ? { host: env.TORIMATOME_MAIL_HOST || '127.0.0.1', port: Number.parseInt(env.TORIMATOME_MAIL_PORT, 10) } : undefined,
+    log: say,
+  });
+  const worker = await startWorker({ ...settings, inbound: { ...settings.inbound, publicUrl: settings.inbound.publicUrl ?? channels.web.url } }, dir);
   say(`worker started: Temporal ${settings.temporal.address} (namespace ${settings.temporal.namespace}, from ${settings.source}), data ${dir}`);
+  say(`web: ${channels.web.url}${channels.mail ? `, mail replies: smtp://${channels.mail.host}:${channels.mail.port}` : ''}`);
   await Promise.race([untilStopped(), worker.done]);
   await worker.stop();
+  await channels.stop();
+  await client.connection.close();
 }
 
 /**
@@ -40,6 +60,8 @@ async function runDev(): Promise<void> {
   say(`  Temporal:     ${service.server.address}（namespace ${service.server.namespace}）`);
   if (service.server.uiUrl) say(`  Temporal UI:  ${service.server.uiUrl}`);
   say(`  SMTP:         ${service.smtp.url}（送ったメールは ${service.sentDir} に .eml で残ります）`);
+  say(`  Web:          ${service.channels.web.url}/office（行革担当課のページ。利用者は torimatome office passwd <名前> で登録）`);
+  if (service.channels.mail) say(`  返信の受付:   smtp://${service.channels.mail.host}:${service.channels.mail.port}（各課の返信メールをここに配送します）`);
   say(`  接続情報:     ${runFilePath(dir)}`);
   say('');
   say('別の端末で、たとえば:');

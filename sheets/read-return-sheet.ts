@@ -31,6 +31,8 @@ export interface ReturnReading {
   problems: ReturnProblem[];
   /** The answer rows, in item number order; empty unless ok. */
   answers: ReturnAnswer[];
+  /** When refused for its cells, the answer rows that read well, to fill back into the sheet. */
+  drafts?: ReturnAnswer[];
 }
 
 /** Longest status text taken, in characters: the seed's longest is 607, and the table prints each on an A3 page. */
@@ -339,5 +341,5 @@ export async function readReturnSheet(data: Buffer, expected: ExpectedReturn): P
     problems.push(...reading.problems);
     if (reading.answer) answers.push(reading.answer);
   }
-  return problems.length > 0 ? refused(problems) : { ok: true, problems, answers };
+  return problems.length > 0 ? { ...refused(problems), drafts: answers } : { ok: true, problems, answers };
 }

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
+import { inboundSettings, connectClient } from '../worker/settings';
 import { type RunningWorker, startWorker } from '../worker/worker';
+import { type Channels, startChannels } from './channels';
 import { removeRunInfo, writeRunInfo } from './run-file';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { type DevServer, startDevServer } from './temporal-dev-server';
@@ -8,6 +10,7 @@ export interface EmbeddedService {
   server: DevServer;
   smtp: SmtpSink;
   worker: RunningWorker;
+  channels: Channels;
   /** Where every delivered mail is kept as its own .eml file. */
   sentDir: string;
   stop(): Promise<void>;
@@ -15,28 +18,52 @@ export interface EmbeddedService {
 
 /**
  * The whole service on embedded defaults, as `torimatome dev`, the demo and the tests run it: a
- * Temporal dev server on SQLite in the data directory, the SMTP sink and the worker, with
- * `<data dir>/run.json` telling every other command where they are.
+ * Temporal dev server on SQLite in the data directory, the SMTP sink, the web server, the SMTP
+ * listener for mail replies and the worker, with `<data dir>/run.json` telling every other
+ * command where they are.
  */
-export async function startEmbeddedService(dataDir: string, opts: { ui: boolean; log?: (line: string) => void }): Promise<EmbeddedService> {
+export async function startEmbeddedService(
+  dataDir: string,
+  opts: { ui: boolean; log?: (line: string) => void; env?: NodeJS.ProcessEnv },
+): Promise<EmbeddedService> {
+  const env = opts.env ?? process.env;
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const sentDir = join(dataDir, 'mail', 'sent');
   const server = await startDevServer({ dbFile: join(dataDir, 'temporal', 'temporal.sqlite'), ui: opts.ui, log: opts.log });
   const smtp = await startSmtpSink({ sentDir });
-  const worker = await startWorker({ temporal: { address: server.address, namespace: server.namespace }, smtpUrl: smtp.url, source: 'run.json' }, dataDir);
+  const temporal = { address: server.address, namespace: server.namespace };
+  const client = await connectClient(temporal);
+  const port = (name: string) => (env[name] ? Number.parseInt(env[name], 10) : 0);
+  const channels = await startChannels({
+    dataDir,
+    client,
+    smtpUrl: smtp.url,
+    inbound: inboundSettings(env),
+    web: { host: env.TORIMATOME_WEB_HOST, port: port('TORIMATOME_WEB_PORT') },
+    mail: { host: env.TORIMATOME_MAIL_HOST, port: port('TORIMATOME_MAIL_PORT') },
+    log,
+  });
+  const inbound = inboundSettings(env, channels.web.url);
+  const worker = await startWorker({ temporal, smtpUrl: smtp.url, inbound, source: 'run.json' }, dataDir);
   await writeRunInfo(dataDir, {
     pid: process.pid,
     startedAt: new Date().toISOString(),
     dataDir,
-    temporal: { address: server.address, namespace: server.namespace, uiUrl: server.uiUrl },
+    temporal: { ...temporal, uiUrl: server.uiUrl },
     smtp: { host: smtp.host, port: smtp.port },
+    web: { url: channels.web.url },
+    inboundMail: channels.mail && { host: channels.mail.host, port: channels.mail.port },
   });
   return {
     server,
     smtp,
     worker,
+    channels,
     sentDir,
     async stop() {
       await worker.stop();
+      await channels.stop();
+      await client.connection.close();
       await smtp.stop();
       await server.stop();
       await removeRunInfo(dataDir);

@@ -22,7 +22,10 @@ export const RunInfo = z.object({
     host: z.string().min(1),
     port: z.number().int().min(1).max(65535),
   }),
+  /** The division pages and the reform office's page. */
   web: z.object({ url: z.url() }).optional(),
+  /** The SMTP listener that takes divisions' mail replies. */
+  inboundMail: z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }).optional(),
 });
 export type RunInfo = z.infer<typeof RunInfo>;
 

@@ -8,6 +8,8 @@ export interface SentMail {
   subject: string;
   to: string[];
   cc: string[];
+  replyTo: string[];
+  inReplyTo?: string;
   text: string;
   attachments: Array<{ filename: string; content: Buffer }>;
 }
@@ -26,6 +28,8 @@ export async function readSentMail(sentDir: string): Promise<SentMail[]> {
       subject: mail.subject ?? '',
       to: addresses(mail.to),
       cc: addresses(mail.cc),
+      replyTo: addresses(mail.replyTo),
+      inReplyTo: mail.inReplyTo,
       text: mail.text ?? '',
       attachments: mail.attachments.map((a) => ({ filename: a.filename ?? '', content: a.content })),
     });

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import { writeFileAtomic } from '../master/store';
+import { listenSmtp } from './smtp-listen';
 
 export interface SmtpSink {
   host: string;
@@ -62,17 +62,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions): Promise<SmtpSink> {
       });
     },
   });
-  // A client that drops its connection midway is its own problem, not a reason to crash the stack.
-  server.on('error', () => undefined);
-
-  await new Promise<void>((resolve, reject) => {
-    server.server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.server.address() as AddressInfo).port;
+  const port = await listenSmtp(server, host, opts.port);
 
   let stopping: Promise<void> | undefined;
   return {

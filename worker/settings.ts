@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { UserError } from '../master/store';
+import type { InboundSettings } from '../inbound/return-address';
 import { readRunInfo } from '../stack/run-file';
 
 /**
@@ -19,6 +20,8 @@ export interface TemporalSettings {
 export interface ServiceSettings {
   temporal: TemporalSettings;
   smtpUrl: string;
+  /** How divisions reach the service: page links, the return address, the city's mail domains. */
+  inbound: InboundSettings;
   /** Where the settings came from, to tell the operator. */
   source: 'environment' | 'run.json';
 }
@@ -35,6 +38,7 @@ export async function resolveSettings(dataDir: string, env: NodeJS.ProcessEnv = 
         tls: tlsWanted ? { certPath: env.TEMPORAL_TLS_CERT, keyPath: env.TEMPORAL_TLS_KEY, caPath: env.TEMPORAL_TLS_CA } : undefined,
       },
       smtpUrl: env.SMTP_URL,
+      inbound: inboundSettings(env),
       source: 'environment',
     };
   }
@@ -42,7 +46,24 @@ export async function resolveSettings(dataDir: string, env: NodeJS.ProcessEnv = 
   if (!run) {
     throw new UserError(`torimatome のサービスが動いていません（${dataDir}/run.json がありません）。別の端末で npm start を実行するか、TEMPORAL_ADDRESS と SMTP_URL を設定してください。`);
   }
-  return { temporal: { address: run.temporal.address, namespace: run.temporal.namespace }, smtpUrl: `smtp://${run.smtp.host}:${run.smtp.port}`, source: 'run.json' };
+  return {
+    temporal: { address: run.temporal.address, namespace: run.temporal.namespace },
+    smtpUrl: `smtp://${run.smtp.host}:${run.smtp.port}`,
+    inbound: inboundSettings(env, run.web?.url),
+    source: 'run.json',
+  };
+}
+
+/** TORIMATOME_PUBLIC_URL (else the web server's own address), TORIMATOME_RETURN_ADDRESS, TORIMATOME_CITY_DOMAINS. */
+export function inboundSettings(env: NodeJS.ProcessEnv, webUrl?: string): InboundSettings {
+  const publicUrl = env.TORIMATOME_PUBLIC_URL || webUrl;
+  if (publicUrl && !URL.canParse(publicUrl)) throw new UserError(`TORIMATOME_PUBLIC_URL is not a URL: ${publicUrl}`);
+  const returnAddress = env.TORIMATOME_RETURN_ADDRESS || undefined;
+  if (returnAddress && !/^[^@\s+]+@[^@\s]+\.[^@\s]+$/.test(returnAddress)) {
+    throw new UserError(`TORIMATOME_RETURN_ADDRESS must be a plain address without +tag, e.g. returns@city.example: ${returnAddress}`);
+  }
+  const cityDomains = env.TORIMATOME_CITY_DOMAINS?.split(',').map((d) => d.trim()).filter(Boolean);
+  return { publicUrl, returnAddress, cityDomains };
 }
 
 // The options both connection kinds accept alike.

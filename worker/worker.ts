@@ -3,6 +3,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createMailer } from '../activities/mailer';
 import { TASK_QUEUE } from '../domain/cycle';
+import { loadTokenKey } from '../inbound/return-tokens';
 import { connectClient, connectWorker, type ServiceSettings } from './settings';
 
 export interface RunningWorker {
@@ -29,7 +30,7 @@ export async function startWorker(settings: ServiceSettings, dataDir: string): P
     taskQueue: TASK_QUEUE,
     // The bundler reads the TypeScript source itself, whichever loader runs this process.
     workflowsPath: join(__dirname, '..', 'workflows', 'index.ts'),
-    activities: createActivities({ dataDir, mailer, client }),
+    activities: createActivities({ dataDir, mailer, client, returns: { tokenKey: await loadTokenKey(dataDir), settings: settings.inbound } }),
     // Thousands of division workflows wait for weeks; only the busy ones need to stay in memory.
     maxCachedWorkflows: 500,
   });

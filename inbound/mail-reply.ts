@@ -1,0 +1,175 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { type AddressObject, type Attachment, simpleParser } from 'mailparser';
+import { sha256 } from '../activities/file-store';
+import type { Mailer } from '../activities/mailer';
+import { loadSnapshot } from '../activities/snapshot';
+import { divisionById } from '../domain/division-directory';
+import { loadDirectory, writeFileAtomic } from '../master/store';
+import { cycleClosed, describeOutcome, reformOfficeContact, submitReturn } from './submit-return';
+import { cityDomainsFor, type InboundSettings, replyAddress, returnAddressFor, tagOf } from './return-address';
+import { findTagTarget, pageToken, returnTag, type ReturnTarget } from './return-tokens';
+
+/**
+ * A division's reply with its filled sheet, from whichever mailbox it arrived in (the SMTP
+ * listener, an IMAP poller): taken once, handed in through the same path as every channel, and
+ * answered by mail to the sender. Safe to call again with the same message: a message already
+ * answered is recognised by its Message-ID, and the workflow update carries an id derived from
+ * it, so even a crash between the two counts the return once.
+ */
+
+export interface ReplyDeps {
+  dataDir: string;
+  client: Client;
+  mailer: Pick<Mailer, 'send'>;
+  tokenKey: Buffer;
+  settings: InboundSettings;
+  log: (line: string) => void;
+}
+
+export type ReplyDisposition =
+  | 'checked'
+  | 'duplicate'
+  | 'outsideSender'
+  | 'noReturnAddress'
+  | 'forgedTag'
+  | 'closed'
+  | 'noAttachment'
+  | 'severalAttachments'
+  | 'refused';
+
+export interface ReplyOutcome {
+  disposition: ReplyDisposition;
+  target?: ReturnTarget;
+  /** Whom the answer went to, if anyone. */
+  answeredTo?: string;
+}
+
+/** What is kept of each message taken, so that a second delivery is recognised. */
+interface InboundRecord {
+  messageId: string;
+  from: string;
+  receivedAt: string;
+  disposition: ReplyDisposition;
+  target?: ReturnTarget;
+}
+
+const inboundDir = (dataDir: string) => join(dataDir, 'inbound', 'mail');
+
+const addressesOf = (field: AddressObject | AddressObject[] | undefined): string[] =>
+  field ? (Array.isArray(field) ? field : [field]).flatMap((a) => a.value.flatMap((v) => (v.address ? [v.address] : []))) : [];
+
+/** Pictures in a signature or pasted in the body come as inline parts; only real attachments count. */
+function attachedFiles(attachments: Attachment[]): Attachment[] {
+  return attachments.filter((a) => !(a.related || (a.contentDisposition === 'inline' && a.contentType.startsWith('image/'))));
+}
+
+const SHEET_EXPLAIN = '様式の「説明」列に各項目の理由を書き、このメールに添付して返信してください（専用ページの欄にも書けます）:';
+
+export async function handleReply(deps: ReplyDeps, raw: Buffer, envelope: { rcptTo?: string[] } = {}): Promise<ReplyOutcome> {
+  const mail = await simpleParser(raw);
+  const messageId = mail.messageId ?? `<sha256-${sha256(raw)}@torimatome.invalid>`;
+  const key = sha256(messageId);
+  const recordPath = join(inboundDir(deps.dataDir), `${key}.json`);
+  if (existsSync(recordPath)) {
+    deps.log(`mail ${messageId}: already taken, not again`);
+    return { disposition: 'duplicate', target: (JSON.parse(await readFile(recordPath, 'utf8')) as InboundRecord).target };
+  }
+  // The message itself is kept first: whatever happens next, nothing a division sent is lost.
+  await writeFileAtomic(join(inboundDir(deps.dataDir), `${key}.eml`), raw);
+
+  const from = addressesOf(mail.from)[0] ?? '';
+  const subject = mail.subject ?? '';
+  const recipients = [...(envelope.rcptTo ?? []), ...addressesOf(mail.to), ...addressesOf(mail.cc)];
+  const { directory: current } = await loadDirectory(deps.dataDir);
+  const returnAddress = returnAddressFor(deps.settings, current);
+
+  const finish = async (disposition: ReplyDisposition, answer?: { subject: string; lines: string[]; target?: ReturnTarget }): Promise<ReplyOutcome> => {
+    let answeredTo: string | undefined;
+    if (answer && from) {
+      const target = answer.target;
+      const pageLine = target && deps.settings.publicUrl ? ['', '回答の状況は専用ページでも確認できます:', new URL(`/r/${pageToken(deps.tokenKey, target)}`, deps.settings.publicUrl).toString()] : [];
+      await deps.mailer.send({
+        // Derived from the message answered, so that an answer sent again after a crash is the same message.
+        messageId: `<answer.${key.slice(0, 32)}@${returnAddress.split('@')[1]}>`,
+        inReplyTo: messageId,
+        from: returnAddress,
+        to: [from],
+        replyTo: target ? replyAddress(returnAddress, returnTag(deps.tokenKey, target)) : undefined,
+        subject: answer.subject,
+        text: [...answer.lines, ...pageLine, '', '（このメールは torimatome から自動で送信しています）'].join('\n'),
+      });
+      answeredTo = from;
+    }
+    const record: InboundRecord = { messageId, from, receivedAt: new Date().toISOString(), disposition, target: answer?.target };
+    await writeFileAtomic(recordPath, `${JSON.stringify(record, null, 2)}\n`);
+    deps.log(`mail ${messageId} from ${from || '(no sender)'}: ${disposition}`);
+    return { disposition, target: answer?.target, answeredTo };
+  };
+  const reSubject = `Re: ${subject}`.slice(0, 200);
+
+  const fromDomain = from.slice(from.lastIndexOf('@') + 1).toLowerCase();
+  if (!from || !cityDomainsFor(deps.settings, current).includes(fromDomain)) {
+    return finish('outsideSender', {
+      subject: `【受付できません】${reSubject}`,
+      lines: [`このアドレス（${from}）からの提出は受け付けていません。市の業務用のメールアドレスから、届いた依頼メールに返信してください。`],
+    });
+  }
+  const tags = recipients.flatMap((r) => tagOf(r, returnAddress) ?? []);
+  if (tags.length === 0) {
+    return finish('noReturnAddress', {
+      subject: `【受付できません】${reSubject}`,
+      lines: ['提出用のアドレスあてではないため、受け付けられませんでした。届いた依頼メールにそのまま返信してください（宛先を変えないでください）。'],
+    });
+  }
+  const target = await findTagTarget(deps.dataDir, deps.tokenKey, tags[0]!);
+  if (!target) {
+    return finish('forgedTag', {
+      subject: `【受付できません】${reSubject}`,
+      lines: ['宛先のアドレスが正しくないため、受け付けられませんでした。届いた依頼メールにそのまま返信してください（宛先を書き換えないでください）。'],
+    });
+  }
+  const { directory } = await loadSnapshot(deps.dataDir, target.cycleId);
+  const divisionName = divisionById(directory, target.divisionId).name;
+  if (cycleClosed(deps.dataDir, target.cycleId)) {
+    return finish('closed', {
+      subject: `【受付できません】${reSubject}`,
+      lines: [`照会は締め切られているため、${divisionName}の回答は受け付けられません。事情がある場合は${await reformOfficeContact(deps.dataDir, target.cycleId)}に連絡してください。`],
+    });
+  }
+  const files = attachedFiles(mail.attachments);
+  if (files.length === 0) {
+    return finish('noAttachment', {
+      target,
+      subject: `【添付がありません】${reSubject}`,
+      lines: [`${divisionName}からのメールに様式（Excelファイル）が添付されていませんでした。入力した様式を添付して、もう一度返信してください。`],
+    });
+  }
+  if (files.length > 1) {
+    return finish('severalAttachments', {
+      target,
+      subject: `【添付が複数あります】${reSubject}`,
+      lines: [
+        `${divisionName}からのメールにファイルが${files.length}個添付されていました（${files.map((f) => f.filename ?? '名前なし').join('、')}）。どれが回答か決められないため、受け付けていません。`,
+        '入力した様式1つだけを添付して、もう一度返信してください。',
+      ],
+    });
+  }
+  const file = files[0]!;
+  const outcome = await submitReturn(deps.client, deps.dataDir, {
+    ...target,
+    file: { data: file.content, fileName: file.filename ?? 'attachment.xlsx' },
+    channel: 'mail',
+    submittedBy: from,
+    updateId: `mail-${key.slice(0, 40)}`,
+  });
+  const { ok, headline, points } = describeOutcome(outcome, SHEET_EXPLAIN);
+  const label = ok ? '受付' : outcome.kind === 'checked' && outcome.result.status === 'held' ? '確認事項あり' : '要修正';
+  return finish(outcome.kind === 'checked' ? 'checked' : outcome.reason === 'closed' ? 'closed' : 'refused', {
+    target,
+    subject: `【${label}】${reSubject}`,
+    lines: [headline, ...points.map((p) => `・${p}`)],
+  });
+}

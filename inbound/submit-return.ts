@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs';
+import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
+import { cycleFiles, storeReceived } from '../activities/file-store';
+import { loadSnapshot } from '../activities/snapshot';
+import { divisionWorkflowId } from '../domain/cycle';
+import { divisionById } from '../domain/division-directory';
+import { RETURN_FILE_LIMITS } from '../sheets/read-return-file';
+import { checkFileBytes, checkZipDirectory } from '../sheets/return-file-checks';
+import type { ReturnProblem } from '../sheets/return-problems';
+import { CYCLE_CLOSED, cycleStatusQuery, NOTHING_TO_ANSWER, type ReturnChannel, type SubmitResult, submitReturnUpdate } from '../workflows/definitions';
+import type { ReturnTarget } from './return-tokens';
+
+/**
+ * Handing in a return, the same for every channel (CLI, mail reply, upload page, the reform
+ * office on a division's behalf): what the file's bytes and the cycle's state rule out is
+ * answered here and leaves the workflow untouched; everything else goes through the
+ * division workflow's update, which checks the sheet and records the attempt.
+ */
+
+export interface ReturnFile {
+  data: Buffer;
+  /** The name the file had where it came from. */
+  fileName: string;
+}
+
+export interface SubmitRequest extends ReturnTarget {
+  file: ReturnFile;
+  channel: ReturnChannel;
+  submittedBy: string;
+  explanations?: Record<string, string>;
+  /** Given by channels that may deliver the same return twice (a mail relay): Temporal answers a repeat with the first outcome. */
+  updateId?: string;
+}
+
+export type RefusalReason = 'closed' | 'notInCycle' | 'nothingToAnswer' | 'badFile';
+
+export type SubmitOutcome =
+  | { kind: 'checked'; divisionName: string; result: SubmitResult }
+  | { kind: 'refused'; divisionName: string; reason: RefusalReason; message: string; problem?: ReturnProblem };
+
+/** Who answers a division's questions about the cycle, as the division reads it. */
+export async function reformOfficeContact(dataDir: string, cycleId: string): Promise<string> {
+  const { directory } = await loadSnapshot(dataDir, cycleId);
+  const office = divisionById(directory, directory.reformOffice);
+  return `${office.name}（${office.contact}）`;
+}
+
+const REFUSALS: Record<Exclude<RefusalReason, 'badFile'>, (division: string, office: string, year: string) => string> = {
+  closed: (division, office) => `照会は締め切られているため、${division}の回答は受け付けられません。事情がある場合は${office}に連絡してください。`,
+  notInCycle: (division, _office, year) => `${division}は${year}の照会の対象ではありません。`,
+  nothingToAnswer: (division) => `${division}には回答する項目がありません（主担当の課が回答します）。`,
+};
+
+const UPDATE_REFUSALS: Record<string, Exclude<RefusalReason, 'badFile'>> = { [CYCLE_CLOSED]: 'closed', [NOTHING_TO_ANSWER]: 'nothingToAnswer' };
+
+/** Whether the cycle has closed, from the data directory: true even once Temporal has forgotten it. */
+export function cycleClosed(dataDir: string, cycleId: string): boolean {
+  return existsSync(cycleFiles(dataDir, cycleId).result);
+}
+
+/** A cycle being closed takes no more returns, though its division workflows may not know yet. */
+async function closing(client: Client, cycleId: string): Promise<boolean> {
+  const status = await client.workflow.getHandle(cycleId).query(cycleStatusQuery).catch(() => undefined);
+  return status?.phase === 'closing' || status?.phase === 'closed';
+}
+
+export async function submitReturn(client: Client, dataDir: string, request: SubmitRequest): Promise<SubmitOutcome> {
+  const { directory, year, assignments } = await loadSnapshot(dataDir, request.cycleId);
+  const divisionName = divisionById(directory, request.divisionId).name;
+  const refuse = async (reason: Exclude<RefusalReason, 'badFile'>): Promise<SubmitOutcome> => ({
+    kind: 'refused',
+    divisionName,
+    reason,
+    message: REFUSALS[reason](divisionName, await reformOfficeContact(dataDir, request.cycleId), year),
+  });
+  if (!assignments.some((a) => a.divisionId === request.divisionId)) return refuse('notInCycle');
+  if (cycleClosed(dataDir, request.cycleId) || (await closing(client, request.cycleId))) return refuse('closed');
+  // What the bytes alone show is said at once and kept out of the division's attempts.
+  const problem = checkFileBytes(request.file.data, RETURN_FILE_LIMITS) ?? (await checkZipDirectory(request.file.data, RETURN_FILE_LIMITS));
+  if (problem) return { kind: 'refused', divisionName, reason: 'badFile', message: problem.message, problem };
+  const stored = await storeReceived(dataDir, request.file.data, 'xlsx');
+  try {
+    const result = await client.workflow.getHandle(divisionWorkflowId(request.cycleId, request.divisionId)).executeUpdate(submitReturnUpdate, {
+      args: [{ file: stored, fileName: request.file.fileName, channel: request.channel, submittedBy: request.submittedBy, explanations: request.explanations }],
+      updateId: request.updateId,
+    });
+    return { kind: 'checked', divisionName, result };
+  } catch (err) {
+    const reason = err instanceof WorkflowUpdateFailedError ? UPDATE_REFUSALS[(err.cause as Error | undefined)?.message ?? ''] : undefined;
+    if (reason) return refuse(reason);
+    throw err;
+  }
+}
+
+/**
+ * The outcome in the division's words, for a reply mail, a page or the terminal: a headline
+ * and the points under it. `explainHow` says where this channel takes an explanation.
+ */
+export function describeOutcome(outcome: SubmitOutcome, explainHow: string): { ok: boolean; headline: string; points: string[] } {
+  if (outcome.kind === 'refused') return { ok: false, headline: outcome.message, points: [] };
+  const { divisionName: name, result } = outcome;
+  if (result.status === 'accepted') return { ok: true, headline: `${name}の回答を受け付けました（${result.attempt}回目の提出）。`, points: [] };
+  if (result.status === 'held') {
+    return {
+      ok: false,
+      headline: `${name}の回答に確認事項があります（${result.attempt}回目の提出）。${explainHow}`,
+      points: (result.warnings ?? []).map((w) => w.message),
+    };
+  }
+  return {
+    ok: false,
+    headline: `${name}の回答を受け付けられませんでした（${result.attempt}回目の提出）。次の点を直して、もう一度提出してください:`,
+    points: result.problems.map((p) => p.message),
+  };
+}

@@ -1,0 +1,52 @@
+import type { Client } from '@temporalio/client';
+import { createMailer } from '../activities/mailer';
+import { handleReply } from '../inbound/mail-reply';
+import { type MailListener, startMailListener } from '../inbound/mail-listener';
+import type { InboundSettings } from '../inbound/return-address';
+import { loadTokenKey } from '../inbound/return-tokens';
+import { startWebServer, type WebServer } from '../web/server';
+
+/**
+ * The ways people reach the service besides the CLI: the web server (division pages, the
+ * reform office's page) and the SMTP listener that takes mail replies.
+ */
+export interface Channels {
+  web: WebServer;
+  mail?: MailListener;
+  stop(): Promise<void>;
+}
+
+export interface ChannelOptions {
+  dataDir: string;
+  client: Client;
+  smtpUrl: string;
+  inbound: InboundSettings;
+  web: { host?: string; port?: number };
+  /** Where the SMTP listener for replies listens; absent: none (replies come by IMAP or not at all). */
+  mail?: { host?: string; port?: number };
+  log: (line: string) => void;
+}
+
+export async function startChannels(opts: ChannelOptions): Promise<Channels> {
+  const tokenKey = await loadTokenKey(opts.dataDir);
+  const web = await startWebServer({ dataDir: opts.dataDir, client: opts.client, tokenKey, log: opts.log }, opts.web);
+  // Links in answers point at the page; without a public address set, at this server.
+  const inbound: InboundSettings = { ...opts.inbound, publicUrl: opts.inbound.publicUrl ?? web.url };
+  const mailer = createMailer(opts.smtpUrl);
+  const mail = opts.mail
+    ? await startMailListener({
+        ...opts.mail,
+        log: opts.log,
+        handle: (raw, envelope) => handleReply({ dataDir: opts.dataDir, client: opts.client, mailer, tokenKey, settings: inbound, log: opts.log }, raw, envelope),
+      })
+    : undefined;
+  return {
+    web,
+    mail,
+    async stop() {
+      await mail?.stop();
+      await web.stop();
+      mailer.close();
+    },
+  };
+}
