@@ -201,15 +201,16 @@ export async function registerDivisionPages(app: FastifyInstance, ctx: WebContex
     if (!req.isMultipart()) return refuse(400, 'ファイルを選んでから「提出する」を押してください。');
     const part = await req.file();
     if (!part || !part.filename) return refuse(400, 'ファイルが選ばれていません。入力した様式を選んでから「提出する」を押してください。');
+    const tooLarge = () => refuse(413, `ファイルが大きすぎます（上限は${UPLOAD_LIMIT_BYTES / 1024 / 1024}MBです）。お送りした回答様式に入力したファイルは通常1MBに満たない大きさです。`);
     let data: Buffer;
     try {
       data = await part.toBuffer();
     } catch (err) {
-      if (err instanceof app.multipartErrors.RequestFileTooLargeError) {
-        return refuse(413, `ファイルが大きすぎます（上限は${UPLOAD_LIMIT_BYTES / 1024 / 1024}MBです）。お送りした回答様式に入力したファイルは通常1MBに満たない大きさです。`);
-      }
+      if (err instanceof app.multipartErrors.RequestFileTooLargeError) return tooLarge();
       throw err;
     }
+    // The parser cuts a file at the limit; whether it raises for it depends on timing.
+    if (part.file.truncated) return tooLarge();
     const outcome = await submitReturn(ctx.client, ctx.dataDir, {
       ...view.target,
       file: { data, fileName: part.filename },
