@@ -24,6 +24,7 @@ async function runWorker(): Promise<void> {
   const settings = await resolveSettings(dir);
   const { startWorker } = require('../worker/worker') as typeof import('../worker/worker');
   const { startChannels } = require('../stack/channels') as typeof import('../stack/channels');
+  const { imapMailboxFromEnv } = require('../inbound/imap-poller') as typeof import('../inbound/imap-poller');
   const env = process.env;
   const client = await connectClient(settings.temporal);
   const channels = await startChannels({
@@ -33,6 +34,7 @@ async function runWorker(): Promise<void> {
     inbound: settings.inbound,
     web: { host: env.TORIMATOME_WEB_HOST || '127.0.0.1', port: Number.parseInt(env.TORIMATOME_WEB_PORT || '8080', 10) },
     mail: env.TORIMATOME_MAIL_PORT ? { host: env.TORIMATOME_MAIL_HOST || '127.0.0.1', port: Number.parseInt(env.TORIMATOME_MAIL_PORT, 10) } : undefined,
+    imap: imapMailboxFromEnv(env),
     log: say,
   });
   const worker = await startWorker({ ...settings, inbound: { ...settings.inbound, publicUrl: settings.inbound.publicUrl ?? channels.web.url } }, dir);

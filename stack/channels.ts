@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { createMailer } from '../activities/mailer';
-import { handleReply } from '../inbound/mail-reply';
+import { type ImapMailbox, type ImapPoller, startImapPoller } from '../inbound/imap-poller';
+import { handleReply, type ReplyDeps } from '../inbound/mail-reply';
 import { type MailListener, startMailListener } from '../inbound/mail-listener';
 import type { InboundSettings } from '../inbound/return-address';
 import { loadTokenKey } from '../inbound/return-tokens';
@@ -13,6 +14,7 @@ import { startWebServer, type WebServer } from '../web/server';
 export interface Channels {
   web: WebServer;
   mail?: MailListener;
+  imap?: ImapPoller;
   stop(): Promise<void>;
 }
 
@@ -24,6 +26,8 @@ export interface ChannelOptions {
   web: { host?: string; port?: number };
   /** Where the SMTP listener for replies listens; absent: none (replies come by IMAP or not at all). */
   mail?: { host?: string; port?: number };
+  /** A city's own mailbox for replies, read by IMAP. */
+  imap?: ImapMailbox;
   log: (line: string) => void;
 }
 
@@ -33,20 +37,28 @@ export async function startChannels(opts: ChannelOptions): Promise<Channels> {
   // Links in answers point at the page; without a public address set, at this server.
   const inbound: InboundSettings = { ...opts.inbound, publicUrl: opts.inbound.publicUrl ?? web.url };
   const mailer = createMailer(opts.smtpUrl);
-  const mail = opts.mail
-    ? await startMailListener({
-        ...opts.mail,
+  const replies: ReplyDeps = { dataDir: opts.dataDir, client: opts.client, mailer, tokenKey, settings: inbound, log: opts.log };
+  const mail = opts.mail ? await startMailListener({ ...opts.mail, log: opts.log, handle: (raw, envelope) => handleReply(replies, raw, envelope) }) : undefined;
+  const imap = opts.imap
+    ? await startImapPoller({
+        mailbox: opts.imap,
         log: opts.log,
-        handle: (raw, envelope) => handleReply({ dataDir: opts.dataDir, client: opts.client, mailer, tokenKey, settings: inbound, log: opts.log }, raw, envelope),
+        handle: async (raw) => {
+          await handleReply(replies, raw);
+        },
       })
     : undefined;
+  let stopping: Promise<void> | undefined;
   return {
     web,
     mail,
-    async stop() {
-      await mail?.stop();
-      await web.stop();
-      mailer.close();
-    },
+    imap,
+    stop: () =>
+      (stopping ??= (async () => {
+        await imap?.stop();
+        await mail?.stop();
+        await web.stop();
+        mailer.close();
+      })()),
   };
 }

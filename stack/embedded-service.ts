@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { imapMailboxFromEnv } from '../inbound/imap-poller';
 import { inboundSettings, connectClient } from '../worker/settings';
 import { type RunningWorker, startWorker } from '../worker/worker';
 import { type Channels, startChannels } from './channels';
@@ -41,6 +42,7 @@ export async function startEmbeddedService(
     inbound: inboundSettings(env),
     web: { host: env.TORIMATOME_WEB_HOST, port: port('TORIMATOME_WEB_PORT') },
     mail: { host: env.TORIMATOME_MAIL_HOST, port: port('TORIMATOME_MAIL_PORT') },
+    imap: imapMailboxFromEnv(env),
     log,
   });
   const inbound = inboundSettings(env, channels.web.url);

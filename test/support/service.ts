@@ -15,7 +15,7 @@ export async function startTestService(plan?: Plan, env: NodeJS.ProcessEnv = {})
     mkdirSync(join(dataDir, 'plan'), { recursive: true });
     writeFileSync(join(dataDir, 'plan', 'plan.json'), serializePlan(plan));
   }
-  return { dataDir, ...(await startEmbeddedService(dataDir, { ui: false, env: testEnv(env), log: () => undefined })) };
+  return { dataDir, ...(await startEmbeddedService(dataDir, { ui: false, env: testEnv(env), log: process.env.TEST_SERVICE_LOG ? (line) => process.stderr.write(`${line}\n`) : () => undefined })) };
 }
 
 /** The service's settings from the test alone, never from the operator's environment. */
