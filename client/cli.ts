@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { addCycleCommands } from './cycle-commands';
 import { addDemoCommand } from './demo-command';
+import { addOfficeCommands } from './office-commands';
 import { addPlanCommands } from './plan-commands';
 import { addServiceCommands } from './service-commands';
 import { addSubmitCommand } from './submit-command';
@@ -17,6 +18,7 @@ export function buildCli(): Command {
   addSubmitCommand(program);
   addServiceCommands(program);
   addDemoCommand(program);
+  addOfficeCommands(program);
   return program;
 }
 

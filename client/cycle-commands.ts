@@ -1,32 +1,22 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { copyFile, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Client, ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdReusePolicy, WorkflowUpdateFailedError } from '@temporalio/client';
+import { type Client, ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { type Command, Option } from 'commander';
 import { cycleFiles } from '../activities/file-store';
 import type { MailFailure } from '../activities/mailer';
 import { loadSnapshot } from '../activities/snapshot';
-import { cycleId, parseDeadline, divisionWorkflowId, TASK_QUEUE } from '../domain/cycle';
+import { cycleId, TASK_QUEUE } from '../domain/cycle';
 import { divisionById } from '../domain/division-directory';
 import { type EscalationPolicyInput, parseEscalationPolicy } from '../domain/escalation-policy';
 import { japaneseDateTime } from '../domain/japanese-date';
 import { dataDir, loadPlan, UserError } from '../master/store';
 import { connectClient, resolveSettings } from '../worker/settings';
-import { CYCLE_CLOSED, type LauncherInput, reassignItemUpdate, excuseSignal, extendDeadlineSignal, remindNowSignal, type Ladder, type LadderClock, NOT_RETURNED, sendBackUpdate, type CloseResult, closeCycleUpdate, type CycleInput, type CycleStatus, cycleStatusQuery, type DivisionState } from '../workflows/definitions';
-import { actorOf, collect, itemTexts, onCycle, queryCycle, targetCycle, yearArg } from './cycle-target';
+import { CYCLE_CLOSED, type LauncherInput, reassignItemUpdate, type Ladder, type LadderClock, type CycleInput, type CycleStatus, cycleStatusQuery, type DivisionState } from '../workflows/definitions';
+import { causeOf, closeCycle, closeNotice, consolidatedTable, cycleStatus, deadlineInput, excuseDivision, extendDeadline, mailTrouble, outboxEntries, PHASE_NAMES, refusalOf, remindNow, rungsReached, sendBack, STATE_NAMES } from './cycle-actions';
+import { actorOf, collect, itemTexts, targetCycle, yearArg } from './cycle-target';
 import { resolveDivisionArg } from './plan-commands';
-
-export const STATE_NAMES: Record<DivisionState, string> = {
-  preparing: '準備中',
-  waiting: '回答待ち',
-  held: '確認待ち',
-  returned: '回答済み',
-  sentBack: '差戻し中',
-  excused: '提出免除',
-  informed: '通知のみ',
-  closed: '未提出',
-};
 
 async function withClient<T>(work: (client: Client, dir: string) => Promise<T>): Promise<T> {
   const dir = dataDir();
@@ -38,19 +28,7 @@ async function withClient<T>(work: (client: Client, dir: string) => Promise<T>):
   }
 }
 
-/** The cause a workflow or update failed with, as the workflow worded it. */
-function causeOf(err: unknown): string {
-  const cause = (err as { cause?: { message?: string } }).cause;
-  return cause?.message ?? String(err);
-}
-
-function deadlineArg(value: string): string {
-  try {
-    return parseDeadline(value);
-  } catch {
-    throw new UserError(`--deadline は YYYY-MM-DD の形の日付で指定してください: ${value}`);
-  }
-}
+const deadlineArg = (value: string) => deadlineInput(value, '--deadline');
 
 async function ladderArgs(opts: { policy?: string; ladderClock?: LadderClock }): Promise<Ladder | undefined> {
   if (!opts.policy && !opts.ladderClock) return undefined;
@@ -129,36 +107,7 @@ async function runLaunch(opts: { year: string; deadline: string; actor?: string;
 }
 
 function countRequestsSent(dir: string, id: string): number {
-  const { outbox } = cycleFiles(dir, id);
-  return existsSync(outbox) ? readdirSync(outbox).filter((f) => f.startsWith('request.')).length : 0;
-}
-
-/** The highest rung of the ladder each division has been sent, from the cycle's outbox. */
-function rungsReached(dir: string, id: string): Map<string, number> {
-  const { outbox } = cycleFiles(dir, id);
-  const reached = new Map<string, number>();
-  if (!existsSync(outbox)) return reached;
-  for (const file of readdirSync(outbox)) {
-    const m = /^rung\.(.+)\.(\d+)\.\d+\.json$/.exec(file);
-    if (m) reached.set(m[1]!, Math.max(reached.get(m[1]!) ?? 0, Number(m[2])));
-  }
-  return reached;
-}
-
-/** How long mail may keep failing before `cycle status` calls it trouble (TORIMATOME_MAIL_ALERT_AFTER, seconds). */
-function mailAlertAfterMs(env: NodeJS.ProcessEnv = process.env): number {
-  const seconds = Number(env.TORIMATOME_MAIL_ALERT_AFTER ?? 600);
-  return (Number.isFinite(seconds) && seconds >= 0 ? seconds : 600) * 1000;
-}
-
-/** Mails that have been failing for longer than the alert time. */
-function mailTrouble(dir: string, id: string): MailFailure[] {
-  const { mailFailures } = cycleFiles(dir, id);
-  if (!existsSync(mailFailures)) return [];
-  const since = Date.now() - mailAlertAfterMs();
-  return readdirSync(mailFailures)
-    .map((f) => JSON.parse(readFileSync(join(mailFailures, f), 'utf8')) as MailFailure)
-    .filter((f) => Date.parse(f.firstFailedAt) <= since);
+  return outboxEntries(dir, id).filter((e) => e.kind === 'request').length;
 }
 
 function renderTrouble(trouble: readonly MailFailure[]): string[] {
@@ -173,9 +122,8 @@ function renderTrouble(trouble: readonly MailFailure[]): string[] {
 function renderStatus(status: CycleStatus, rungs: ReadonlyMap<string, number>): string {
   const counts = new Map<DivisionState, number>();
   for (const d of status.divisions) counts.set(d.state, (counts.get(d.state) ?? 0) + 1);
-  const phase = { launching: '開始処理中', open: '受付中', closing: '締切処理中', closed: '締切済み' }[status.phase];
   const lines = [
-    `${status.cycleId}（${phase}、提出期限 ${japaneseDateTime(status.deadline)}）`,
+    `${status.cycleId}（${PHASE_NAMES[status.phase]}、提出期限 ${japaneseDateTime(status.deadline)}）`,
     [...counts.entries()].map(([state, n]) => `${STATE_NAMES[state]} ${n}`).join('、'),
     '',
     ['課', '状態', '回答日時', '提出回数', '督促'].join('\t'),
@@ -191,11 +139,7 @@ function renderStatus(status: CycleStatus, rungs: ReadonlyMap<string, number>): 
 async function runStatus(opts: { year?: string; json?: boolean }): Promise<void> {
   await withClient(async (client, dir) => {
     const id = await targetCycle(client, dir, opts.year, { orLatestClosed: true });
-    const final = cycleFiles(dir, id).finalStatus;
-    // A closed cycle answers from the data directory, also after the namespace has dropped it.
-    const status = existsSync(final)
-      ? (JSON.parse(await readFile(final, 'utf8')) as CycleStatus)
-      : await queryCycle(client, id);
+    const status = await cycleStatus(client, dir, id);
     const rungs = rungsReached(dir, id);
     const trouble = mailTrouble(dir, id);
     process.stdout.write(
@@ -209,49 +153,30 @@ async function runStatus(opts: { year?: string; json?: boolean }): Promise<void>
 async function runClose(opts: { year?: string; actor?: string }): Promise<void> {
   await withClient(async (client, dir) => {
     const id = await targetCycle(client, dir, opts.year);
-    const actor = actorOf(opts.actor);
-    const handle = client.workflow.getHandle(id);
-    // An update cannot reach a workflow that has completed: a closed cycle is told as such.
-    const description = await onCycle(id, () => handle.describe());
-    if (description.status.name !== 'RUNNING') throw new UserError(`${id} はすでに締め切られています。`);
-    process.stdout.write(`${id} を締め切り、取りまとめています…\n`);
-    let result: CloseResult;
-    try {
-      result = await handle.executeUpdate(closeCycleUpdate, { args: [{ actor }] });
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && causeOf(err) === CYCLE_CLOSED) throw new UserError(`${id} はすでに締め切られています。`);
-      throw err;
-    }
-    process.stdout.write(
-      [
-        `締め切りました（${result.closedBy}）。回答 ${result.returned} 課、未提出 ${result.notReturned.length} 課${result.notReturned.length ? `（${result.notReturned.join('、')}）` : ''}。`,
-        `取りまとめ表: ${join(dir, result.consolidatedXlsx.path)}`,
-        `CSV: ${join(dir, result.consolidatedCsv.path)}`,
-        `計画マスタを第${result.planVersion}版に更新し、各課に取りまとめ表を送りました。`,
-        '',
-      ].join('\n'),
-    );
+    const result = await closeCycle(client, id, actorOf(opts.actor), () => process.stdout.write(`${id} を締め切り、取りまとめています…\n`));
+    const { counts, followUp } = closeNotice(result);
+    process.stdout.write([counts, `取りまとめ表: ${join(dir, result.consolidatedXlsx.path)}`, `CSV: ${join(dir, result.consolidatedCsv.path)}`, followUp, ''].join('\n'));
   });
 }
 
 async function runExport(opts: { year?: string; format: 'xlsx' | 'csv'; out: string }): Promise<void> {
   await withClient(async (client, dir) => {
     const id = await targetCycle(client, dir, opts.year, { orLatestClosed: true });
-    const resultFile = cycleFiles(dir, id).result;
-    if (!existsSync(resultFile)) throw new UserError(`${id} はまだ締め切られていません（cycle close で締め切ると取りまとめ表ができます）。`);
-    const result = JSON.parse(await readFile(resultFile, 'utf8')) as CloseResult;
-    const ref = opts.format === 'xlsx' ? result.consolidatedXlsx : result.consolidatedCsv;
-    await copyFile(join(dir, ref.path), resolve(opts.out));
+    await writeFile(resolve(opts.out), await consolidatedTable(dir, id, opts.format));
     process.stdout.write(`取りまとめ表を ${opts.out} に書き出しました。\n`);
   });
+}
+
+/** Runs an action on the cycle the options mean and prints the sentence it answers with. */
+async function onTargetCycle(year: string | undefined, action: (client: Client, dir: string, id: string) => Promise<string>): Promise<void> {
+  const notice = await withClient(async (client, dir) => action(client, dir, await targetCycle(client, dir, year)));
+  process.stdout.write(`${notice}\n`);
 }
 
 async function runExtend(opts: { year?: string; division?: string; deadline: string; actor?: string }): Promise<void> {
   const deadline = deadlineArg(opts.deadline);
   const actor = actorOf(opts.actor);
-  const names = await signalDivisions(opts, { owingOnly: false }, (handle) => handle.signal(extendDeadlineSignal, { deadline, actor }));
-  const who = opts.division ? names[0] : `全${names.length}課`;
-  process.stdout.write(`${who}の提出期限を ${japaneseDateTime(deadline)} に変更しました（${actor}）。督促はこの期限から数え直します。\n`);
+  await onTargetCycle(opts.year, (client, dir, id) => extendDeadline(client, dir, id, { division: opts.division, deadline, actor }));
 }
 
 const MONTHS = ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'] as const;
@@ -297,43 +222,14 @@ async function runSchedule(opts: { on: string; deadline: string; actor?: string;
   });
 }
 
-/**
- * Sends a signal to one division, or to every division that answers (or, with `owingOnly`,
- * every one that still owes a return); gives the names of those it reached.
- */
-async function signalDivisions(
-  opts: { year?: string; division?: string },
-  scope: { owingOnly: boolean },
-  send: (handle: ReturnType<Client['workflow']['getHandle']>, divisionId: string) => Promise<void>,
-): Promise<string[]> {
-  return withClient(async (client, dir) => {
-    const id = await targetCycle(client, dir, opts.year);
-    const status = await queryCycle(client, id);
-    if (status.phase === 'closing' || status.phase === 'closed') throw new UserError(`${id} は締め切られています。`);
-    const { directory } = await loadSnapshot(dir, id);
-    const owing = status.divisions.filter((d) => d.state === 'waiting' || d.state === 'sentBack').map((d) => d.divisionId);
-    const answering = status.divisions.filter((d) => d.role === 'answer').map((d) => d.divisionId);
-    const targets = opts.division ? [resolveDivisionArg(directory, opts.division)] : scope.owingOnly ? owing : answering;
-    for (const divisionId of targets) {
-      const division = status.divisions.find((d) => d.divisionId === divisionId);
-      if (!division) throw new UserError(`${divisionById(directory, divisionId).name}は${status.year}の照会の対象ではありません。`);
-      if (scope.owingOnly && !owing.includes(divisionId)) throw new UserError(`${divisionById(directory, divisionId).name}は回答待ちではありません（${STATE_NAMES[division.state]}）。`);
-      await send(client.workflow.getHandle(divisionWorkflowId(id, divisionId)), divisionId);
-    }
-    return targets.map((t) => divisionById(directory, t).name);
-  });
-}
-
 async function runRemind(opts: { year?: string; division?: string; actor?: string }): Promise<void> {
   const actor = actorOf(opts.actor);
-  const names = await signalDivisions(opts, { owingOnly: true }, (handle) => handle.signal(remindNowSignal, { actor }));
-  process.stdout.write(names.length ? `督促のメールを送りました: ${names.join('、')}（${actor}）\n` : '回答待ちの課はありません。\n');
+  await onTargetCycle(opts.year, (client, dir, id) => remindNow(client, dir, id, { division: opts.division, actor }));
 }
 
 async function runExcuse(opts: { year?: string; division: string; reason: string; actor?: string }): Promise<void> {
   const actor = actorOf(opts.actor);
-  const [name] = await signalDivisions(opts, { owingOnly: true }, (handle) => handle.signal(excuseSignal, { reason: opts.reason, actor }));
-  process.stdout.write(`${name}の提出を免除しました（理由: ${opts.reason}、${actor}）。督促は止まり、取りまとめ表の備考に残ります。\n`);
+  await onTargetCycle(opts.year, (client, dir, id) => excuseDivision(client, dir, id, { division: opts.division, reason: opts.reason, actor }));
 }
 
 async function runReassign(opts: { year?: string; item: string; division: string; actor?: string }): Promise<void> {
@@ -351,7 +247,7 @@ async function runReassign(opts: { year?: string; item: string; division: string
         from === to ? `整理番号${no}はすでに${name(to)}が回答します。\n` : `整理番号${no}を${name(from)}から${name(to)}に移しました。両方の課に新しい様式を送りました。\n`,
       );
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && causeOf(err) === CYCLE_CLOSED) throw new UserError(`${id} は締め切られています。`);
+      if (refusalOf(err) === CYCLE_CLOSED) throw new UserError(`${id} は締め切られています。`);
       throw err;
     }
   });
@@ -360,24 +256,7 @@ async function runReassign(opts: { year?: string; item: string; division: string
 async function runSendBack(opts: { year?: string; division: string; comment: string[]; actor?: string }): Promise<void> {
   const comments = itemTexts(opts.comment, '--comment');
   if (Object.keys(comments).length === 0) throw new UserError('差戻しには --comment <整理番号>=<コメント> が一つ以上必要です。');
-  await withClient(async (client, dir) => {
-    const id = await targetCycle(client, dir, opts.year);
-    const { directory, assignments } = await loadSnapshot(dir, id);
-    const divisionId = resolveDivisionArg(directory, opts.division);
-    const name = divisionById(directory, divisionId).name;
-    const answers = assignments.find((a) => a.divisionId === divisionId)?.answers ?? [];
-    const foreign = Object.keys(comments).filter((no) => !answers.includes(Number(no)));
-    if (foreign.length > 0) throw new UserError(`整理番号${foreign.join('、')}は${name}が回答する項目ではありません。`);
-    try {
-      const { sheetVersion } = await client.workflow.getHandle(divisionWorkflowId(id, divisionId)).executeUpdate(sendBackUpdate, { args: [{ actor: actorOf(opts.actor), comments }] });
-      process.stdout.write(`${name}の回答を差し戻しました。コメントと前回の回答入りの様式（第${sheetVersion}版）をメールで送りました。\n`);
-    } catch (err) {
-      const cause = err instanceof WorkflowUpdateFailedError ? causeOf(err) : undefined;
-      if (cause === NOT_RETURNED) throw new UserError(`${name}からはまだ受け付けた回答がないため、差し戻せません。`);
-      if (cause === CYCLE_CLOSED) throw new UserError(`${id} は締め切られているため、差し戻せません。`);
-      throw err;
-    }
-  });
+  await onTargetCycle(opts.year, (client, dir, id) => sendBack(client, dir, id, { division: opts.division, comments, actor: actorOf(opts.actor) }));
 }
 
 export function addCycleCommands(program: Command): void {
