@@ -48,6 +48,9 @@ describe("a division's own page", () => {
     const [body, mac] = link.split('/r/')[1]!.split('.');
     const zaiseiMac = (await pageLink('zaisei')).split('/r/')[1]!.split('.')[1];
     expect((await fetch(link.replace(`${body}.${mac}`, `${body}.${zaiseiMac}`))).status).toBe(404);
+    // Signed with the service's own key, but for a cycle this service never ran.
+    const otherCycle = pageToken(await loadTokenKey(cycle.service.dataDir), { cycleId: 'cycle-arao-R3', divisionId: 'somu' });
+    expect((await fetch(`${base}/r/${otherCycle}`)).status).toBe(404);
     const page = await fetch(link.replace(/\/r\/.*/, '/r/not-a-token'));
     expect(page.status).toBe(404);
     expect(await page.text()).toContain('このリンクは使えません');
