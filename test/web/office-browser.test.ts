@@ -62,7 +62,7 @@ describe("the reform office's page, in Chromium", () => {
     await page.goto(`${web}/office/divisions/zaisei?cycle=${CYCLE_ID}`);
     await page.fill('#deadline-new', '2049-04-15');
     await page.click('form[action$="/extend"] button');
-    await expect.poll(() => page.locator('#flash').textContent()).toBeTruthy();
+    await expect.poll(() => page.locator('#flash').textContent()).toContain('財政課の提出期限を 令和31年4月15日');
     await expect.poll(async () => (await cycle.status('zaisei')).deadline).toMatch(/^2049-04-15/);
     expect(await page.locator('#deadline').textContent()).toContain('令和31年4月15日');
 
