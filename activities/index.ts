@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
-import { type DivisionRole, divisionWorkflowId, roleOf, TASK_QUEUE } from '../domain/cycle';
+import { archiveWorkflowId, type DivisionRole, divisionWorkflowId, roleOf, TASK_QUEUE } from '../domain/cycle';
+import { archiveCycle, CycleNotFinished } from '../audit/archive';
+import { loadSigningKey } from '../audit/signing-key';
 import { divisionById } from '../domain/division-directory';
 import type { StatusMark } from '../domain/status-mark';
 import { loadPlan, planPath, savePlan, writeFileAtomic } from '../master/store';
@@ -17,7 +19,7 @@ import { closeDivisionSignal } from '../workflows/definitions';
 import { cycleFiles, readRef, storeFile } from './file-store';
 import { type MailContext, requestMail, resultMail, rungMail, sendBackMail } from './mail-texts';
 import { type PlannedRung, planRungs } from './business-calendar';
-import { MAX_SMTP_CONNECTIONS, type Mailer } from './mailer';
+import { MAX_SMTP_CONNECTIONS, type MailReceipt, type Mailer } from './mailer';
 import { concurrently } from './concurrently';
 import { createAddressBook } from './address-book';
 import { type CycleSnapshot, loadSnapshot, moveItem, takeSnapshot } from './snapshot';
@@ -101,7 +103,7 @@ export function createActivities({ dataDir, mailer, client, returns }: ActivityD
       return storeFile(dataDir, cycleFiles(dataDir, input.cycleId).sheet(input.divisionId, input.sheetVersion), data);
     },
 
-    async sendRequestMail(input: { cycleId: string; divisionId: string; role: DivisionRole; deadline: string; sheet: FileRef }): Promise<void> {
+    async sendRequestMail(input: { cycleId: string; divisionId: string; role: DivisionRole; deadline: string; sheet: FileRef }): Promise<MailReceipt> {
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
       const assignment = snapshot.assignments.find((a) => a.divisionId === input.divisionId)!;
       const { ctx, replyTo, from, to } = await askingMail(snapshot, input.divisionId);
@@ -111,7 +113,7 @@ export function createActivities({ dataDir, mailer, client, returns }: ActivityD
         answers: assignment.answers.length,
         readonly: assignment.readonly.length,
       });
-      await mailer.sendOnce(dataDir, input.cycleId, {
+      return mailer.sendOnce(dataDir, input.cycleId, {
         key: `request.${input.divisionId}.${input.sheet.sha256.slice(0, 12)}`,
         from,
         to: [to],
@@ -161,7 +163,7 @@ export function createActivities({ dataDir, mailer, client, returns }: ActivityD
       return { ok: reading.ok, problems: reading.problems, warnings: unexplained };
     },
 
-    async sendBack(input: { cycleId: string; divisionId: string; attempt: number; comments: Record<string, string>; sheetVersion: number; deadline: string; actor: string }): Promise<void> {
+    async sendBack(input: { cycleId: string; divisionId: string; attempt: number; comments: Record<string, string>; sheetVersion: number; deadline: string; actor: string }): Promise<MailReceipt & { sheet: FileRef }> {
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
       const files = cycleFiles(dataDir, input.cycleId);
       const returned = await readReturnRecord(files.returnRecord(input.divisionId, input.attempt));
@@ -176,7 +178,7 @@ export function createActivities({ dataDir, mailer, client, returns }: ActivityD
       }));
       const { ctx, replyTo, from, to } = await askingMail(snapshot, input.divisionId);
       const { subject, text } = sendBackMail(ctx, { comments, deadline: input.deadline, sentBackBy: input.actor });
-      await mailer.sendOnce(dataDir, input.cycleId, {
+      const receipt = await mailer.sendOnce(dataDir, input.cycleId, {
         key: `sendback.${input.divisionId}.v${input.sheetVersion}`,
         from,
         to: [to],
@@ -185,6 +187,8 @@ export function createActivities({ dataDir, mailer, client, returns }: ActivityD
         text,
         attachments: [{ filename: sheetName(snapshot, input.divisionId), content: await readRef(dataDir, sheet) }],
       });
+      // The new sheet is named in the history, so the archive keeps it.
+      return { ...receipt, sheet };
     },
 
     async planLadder(input: { ladder?: Ladder; deadline: string }): Promise<PlannedRung[]> {
@@ -206,12 +210,12 @@ export function createActivities({ dataDir, mailer, client, returns }: ActivityD
         .filter((r) => Date.parse(r.at) > now.getTime());
     },
 
-    async sendRungMail(input: { cycleId: string; divisionId: string; rung: PlannedRung; deadline: string }): Promise<void> {
+    async sendRungMail(input: { cycleId: string; divisionId: string; rung: PlannedRung; deadline: string }): Promise<MailReceipt> {
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
       const { ctx, replyTo, directory, from } = await askingMail(snapshot, input.divisionId);
       const { to, cc } = rungRecipients(directory, input.divisionId, input.rung);
       const { subject, text } = rungMail(ctx, { kind: input.rung.kind, deadline: input.deadline, rung: input.rung.rung });
-      await mailer.sendOnce(dataDir, input.cycleId, {
+      return mailer.sendOnce(dataDir, input.cycleId, {
         // A rung goes once per deadline: an extension plans the ladder, and its mails, anew.
         key: `rung.${input.divisionId}.${input.rung.rung}.${input.deadline.replace(/[^0-9]/g, '')}`,
         from,
@@ -223,11 +227,11 @@ export function createActivities({ dataDir, mailer, client, returns }: ActivityD
       });
     },
 
-    async sendManualReminder(input: { cycleId: string; divisionId: string; deadline: string; seq: number; actor: string }): Promise<void> {
+    async sendManualReminder(input: { cycleId: string; divisionId: string; deadline: string; seq: number; actor: string }): Promise<MailReceipt> {
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
       const { ctx, replyTo, from, to } = await askingMail(snapshot, input.divisionId);
       const { subject, text } = rungMail(ctx, { kind: 'reminder', deadline: input.deadline, rung: 0 });
-      await mailer.sendOnce(dataDir, input.cycleId, { key: `remind.${input.divisionId}.${input.seq}`, from, to: [to], replyTo, subject, text });
+      return mailer.sendOnce(dataDir, input.cycleId, { key: `remind.${input.divisionId}.${input.seq}`, from, to: [to], replyTo, subject, text });
     },
 
     async reassignItem(input: { cycleId: string; no: number; to: string; actor: string }): Promise<{ from: string; fromStillAnswers: boolean }> {
@@ -314,13 +318,42 @@ export function createActivities({ dataDir, mailer, client, returns }: ActivityD
       return result;
     },
 
-    async mailConsolidatedTable(input: { cycleId: string; divisionIds: string[]; result: CloseResult }): Promise<void> {
+        async startArchiver(input: { cycleId: string }): Promise<void> {
+      await tolerateDone(() =>
+        client.workflow.start('archiveWorkflow', {
+          workflowId: archiveWorkflowId(input.cycleId),
+          taskQueue: TASK_QUEUE,
+          args: [input],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        }),
+      );
+    },
+
+    async archiveFinishedCycle(input: { cycleId: string }): Promise<{ dir: string; entries: number }> {
+      try {
+        const { dir, manifest } = await archiveCycle(client, {
+          dataDir,
+          cycleId: input.cycleId,
+          signingKey: await loadSigningKey(dataDir),
+          progress: (done, total) => Context.current().heartbeat(`${done}/${total}`),
+        });
+        return { dir, entries: manifest.entries.length };
+      } catch (err) {
+        // Retried with backoff until the cycle's division workflows have all taken their close.
+        if (err instanceof CycleNotFinished) throw ApplicationFailure.retryable(err.message, 'CycleNotFinished');
+        throw err;
+      }
+    },
+
+    /** Recipients by division: the table's hash is the result's, the same for every mail. */
+    async mailConsolidatedTable(input: { cycleId: string; divisionIds: string[]; result: CloseResult }): Promise<Record<string, string[]>> {
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
       const table = await readRef(dataDir, input.result.consolidatedXlsx);
+      const recipients: Record<string, string[]> = {};
       await concurrently(input.divisionIds, MAX_SMTP_CONNECTIONS, async (divisionId) => {
         const { subject, text } = resultMail(mailContext(snapshot, divisionId), { returned: input.result.returned, notReturned: input.result.notReturned.length });
         const { from, to } = await addresses(snapshot, divisionId);
-        await mailer.sendOnce(dataDir, input.cycleId, {
+        const receipt = await mailer.sendOnce(dataDir, input.cycleId, {
           key: `result.${divisionId}`,
           from,
           to: [to],
@@ -328,7 +361,9 @@ export function createActivities({ dataDir, mailer, client, returns }: ActivityD
           text,
           attachments: [{ filename: `${snapshot.year}実施状況_取りまとめ.xlsx`, content: table }],
         });
+        recipients[divisionId] = receipt.to;
       });
+      return recipients;
     },
   };
 }

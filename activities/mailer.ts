@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
 import { writeFileAtomic } from '../master/store';
-import { cycleFiles } from './file-store';
+import { cycleFiles, sha256 } from './file-store';
 
 export interface OutgoingMail {
   /** Unique per message the service means to send once: `request.somu.v1`. */
@@ -17,6 +17,21 @@ export interface OutgoingMail {
   attachments?: Array<{ filename: string; content: Buffer }>;
 }
 
+/**
+ * What an activity returns of a mail it sent, so that the workflow history itself records who
+ * got what: the audit trail is read from the history alone.
+ */
+export interface MailReceipt {
+  key: string;
+  messageId: string;
+  to: string[];
+  cc: string[];
+  attachments: Array<{ filename: string; sha256: string }>;
+  sentAt: string;
+  /** True when an earlier try had sent it already and this one sent nothing. */
+  repeated: boolean;
+}
+
 export interface MailFailure {
   key: string;
   to: string[];
@@ -27,8 +42,8 @@ export interface MailFailure {
 }
 
 export interface Mailer {
-  /** Sends unless this cycle's outbox already records the key; true when it sent. */
-  sendOnce(dataDir: string, cycleId: string, mail: OutgoingMail): Promise<boolean>;
+  /** Sends unless this cycle's outbox already records the key. */
+  sendOnce(dataDir: string, cycleId: string, mail: OutgoingMail): Promise<MailReceipt>;
   /** Sends now, with the Message-ID given: for answers whose caller keeps its own record. */
   send(mail: Omit<OutgoingMail, 'key'> & { messageId: string; inReplyTo?: string }): Promise<void>;
   close(): void;
@@ -51,7 +66,10 @@ export function createMailer(smtpUrl: string): Mailer {
   return {
     async sendOnce(dataDir, cycleId, mail) {
       const record = cycleFiles(dataDir, cycleId).outboxRecord(mail.key);
-      if (existsSync(record)) return false;
+      if (existsSync(record)) {
+        const earlier = JSON.parse(await readFile(record, 'utf8')) as Omit<MailReceipt, 'repeated'>;
+        return { key: earlier.key, messageId: earlier.messageId, to: earlier.to, cc: earlier.cc, attachments: earlier.attachments ?? [], sentAt: earlier.sentAt, repeated: true };
+      }
       const domain = mail.from.split('@')[1] ?? 'torimatome.invalid';
       const messageId = `<${cycleId}.${mail.key}@${domain}>`;
       const failure = cycleFiles(dataDir, cycleId).mailFailure(mail.key);
@@ -67,13 +85,20 @@ export function createMailer(smtpUrl: string): Mailer {
         await writeFileAtomic(failure, `${JSON.stringify(record, null, 2)}\n`);
         throw err;
       }
+      const receipt: MailReceipt = {
+        key: mail.key,
+        messageId,
+        to: mail.to,
+        cc: mail.cc ?? [],
+        attachments: (mail.attachments ?? []).map((a) => ({ filename: a.filename, sha256: sha256(a.content) })),
+        sentAt: new Date().toISOString(),
+        repeated: false,
+      };
       // The window where a crash repeats a mail: the relay has it, the record below not yet.
-      await writeFileAtomic(
-        record,
-        `${JSON.stringify({ key: mail.key, messageId, from: mail.from, to: mail.to, cc: mail.cc ?? [], subject: mail.subject, sentAt: new Date().toISOString(), accepted: info.accepted }, null, 2)}\n`,
-      );
+      const { repeated: _repeated, ...kept } = receipt;
+      await writeFileAtomic(record, `${JSON.stringify({ ...kept, from: mail.from, subject: mail.subject, accepted: info.accepted }, null, 2)}\n`);
       await rm(failure, { force: true });
-      return true;
+      return receipt;
     },
     async send(mail) {
       await transport.sendMail({ ...mail, references: mail.inReplyTo });

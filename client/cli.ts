@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { addAuditCommands } from './audit-commands';
 import { addCycleCommands } from './cycle-commands';
 import { addDemoCommand } from './demo-command';
 import { addOfficeCommands } from './office-commands';
@@ -19,6 +20,7 @@ export function buildCli(): Command {
   addServiceCommands(program);
   addDemoCommand(program);
   addOfficeCommands(program);
+  addAuditCommands(program);
   return program;
 }
 

@@ -11,22 +11,11 @@ import { cycleId, TASK_QUEUE } from '../domain/cycle';
 import { divisionById } from '../domain/division-directory';
 import { type EscalationPolicyInput, parseEscalationPolicy } from '../domain/escalation-policy';
 import { japaneseDateTime } from '../domain/japanese-date';
-import { dataDir, loadPlan, UserError } from '../master/store';
-import { connectClient, resolveSettings } from '../worker/settings';
+import { loadPlan, UserError } from '../master/store';
 import { CYCLE_CLOSED, type LauncherInput, reassignItemUpdate, type Ladder, type LadderClock, type CycleInput, type CycleStatus, cycleStatusQuery, type DivisionState } from '../workflows/definitions';
 import { causeOf, closeCycle, closeNotice, consolidatedTable, cycleStatus, deadlineInput, excuseDivision, extendDeadline, mailTrouble, outboxEntries, PHASE_NAMES, refusalOf, remindNow, rungsReached, sendBack, STATE_NAMES } from './cycle-actions';
-import { actorOf, collect, itemTexts, targetCycle, yearArg } from './cycle-target';
+import { actorOf, collect, itemTexts, targetCycle, withClient, yearArg } from './cycle-target';
 import { resolveDivisionArg } from './plan-commands';
-
-async function withClient<T>(work: (client: Client, dir: string) => Promise<T>): Promise<T> {
-  const dir = dataDir();
-  const client = await connectClient((await resolveSettings(dir)).temporal);
-  try {
-    return await work(client, dir);
-  } finally {
-    await client.connection.close();
-  }
-}
 
 const deadlineArg = (value: string) => deadlineInput(value, '--deadline');
 

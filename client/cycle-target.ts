@@ -2,8 +2,20 @@ import { userInfo } from 'node:os';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { cycleId, yearCode } from '../domain/cycle';
 import { FiscalYearError } from '../domain/fiscal-year';
-import { loadPlan, UserError } from '../master/store';
+import { dataDir, loadPlan, UserError } from '../master/store';
+import { connectClient, resolveSettings } from '../worker/settings';
 import { type CycleStatus, cycleStatusQuery } from '../workflows/definitions';
+
+/** Runs a command's work with a Temporal client for the service in use, closed after. */
+export async function withClient<T>(work: (client: Client, dir: string) => Promise<T>): Promise<T> {
+  const dir = dataDir();
+  const client = await connectClient((await resolveSettings(dir)).temporal);
+  try {
+    return await work(client, dir);
+  } finally {
+    await client.connection.close();
+  }
+}
 
 /** Who takes a reform-office action: `--actor`, else TORIMATOME_ACTOR, else the OS user. */
 export function actorOf(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {

@@ -17,6 +17,11 @@ export function divisionWorkflowId(cycle: string, divisionId: string): string {
   return `${cycle.replace(/^cycle-/, 'division-')}-${divisionId}`;
 }
 
+/** The workflow that archives a closed cycle for the auditors. */
+export function archiveWorkflowId(cycle: string): string {
+  return `archive-${cycle}`;
+}
+
 /**
  * A deadline as the reform office gives it: a day (`2023-03-31`, meaning the end of that day in
  * Japan, where every deadline of the service is set) or an exact instant with its offset.

@@ -32,6 +32,9 @@ export interface SubmitRequest extends ReturnTarget {
   updateId?: string;
 }
 
+/** How a return came in, as the reform office and the auditors read it. */
+export const CHANNEL_NAMES: Record<ReturnChannel, string> = { cli: 'コマンド', mail: 'メール', upload: 'アップロード', office: '行革担当課が代理で提出' };
+
 export type RefusalReason = 'closed' | 'notInCycle' | 'nothingToAnswer' | 'badFile';
 
 export type SubmitOutcome =

@@ -14,6 +14,7 @@ import { page } from './layout';
 import { type OfficeAuth, type OfficeContext, refuse, registerOfficeAuth, textField } from './office-auth';
 import type { Session } from './office-sessions';
 import { escalationRungs } from './workflow-history';
+import { CHANNEL_NAMES } from '../inbound/submit-return';
 
 /**
  * The reform office's pages under /office, behind its login: a cycle's progress, each
@@ -38,7 +39,6 @@ const yearLabel = (year: string) => fiscalYearLabel(parseFiscalYear(year));
 const divisionPath = (cycleId: string, divisionId: string) => `/office/divisions/${encodeURIComponent(divisionId)}?cycle=${encodeURIComponent(cycleId)}`;
 const cyclePath = (cycleId: string) => `/office?cycle=${encodeURIComponent(cycleId)}`;
 
-const CHANNEL_NAMES: Record<string, string> = { cli: 'コマンド', mail: 'メール', upload: 'アップロード', office: '行革担当課が代理で提出' };
 
 const TABLE_TYPES = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
@@ -84,7 +84,7 @@ function lastReturn(record: ReturnRecord, view: CycleView, division: DivisionSta
 <dt>確認日時</dt><dd>${japaneseDateTime(record.checkedAt)}</dd>
 <dt>提出した人</dt><dd>${submission.submittedBy}</dd>
 <dt>ファイル</dt><dd>${submission.fileName}</dd>
-<dt>経路</dt><dd>${CHANNEL_NAMES[submission.channel] ?? submission.channel}</dd>
+<dt>経路</dt><dd>${CHANNEL_NAMES[submission.channel]}</dd>
 </dl>
 ${record.problems.length > 0 && html`<div class="notice bad"><strong>不備（${record.problems.length}件）</strong><ul>${record.problems.map((p) => html`<li>${p.message}</li>`)}</ul></div>`}
 ${record.warnings.length > 0 && html`<div class="notice warn"><strong>確認事項（${record.warnings.length}件、説明なし ${open.length}件）</strong><ul>${record.warnings.map((w) => html`<li>${w.message}${record.explanations[String(w.no)] && html`<br><span class="muted">説明: ${record.explanations[String(w.no)]}</span>`}</li>`)}</ul></div>`}

@@ -14,13 +14,16 @@ export interface RunningWorker {
 
 let runtimeInstalled = false;
 
+/** The SDK logs every bundler module and worker state change at INFO; an operator needs warnings and errors. */
+export function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
 /** Registers the workflows and activities on the task queue and polls until stopped. */
 export async function startWorker(settings: ServiceSettings, dataDir: string): Promise<RunningWorker> {
-  if (!runtimeInstalled) {
-    // The SDK logs every bundler module at INFO; an operator needs warnings and errors.
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    runtimeInstalled = true;
-  }
+  installQuietRuntime();
   const connection = await connectWorker(settings.temporal);
   const client = await connectClient(settings.temporal);
   const mailer = createMailer(settings.smtpUrl);

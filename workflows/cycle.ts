@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { divisionWorkflowId } from '../domain/cycle';
 import type { Activities } from '../activities';
 import {
@@ -15,7 +15,7 @@ import {
   resendSheetSignal,
 } from './definitions';
 
-const { snapshotCycle, startDivisionWorkflows, closeDivisionWorkflows, mailConsolidatedTable, reassignItem } = proxyActivities<Activities>({
+const { snapshotCycle, startDivisionWorkflows, closeDivisionWorkflows, mailConsolidatedTable, reassignItem, startArchiver } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   // The batch activities heartbeat per division: a killed worker's batch moves on in seconds.
   heartbeatTimeout: '20 seconds',
@@ -126,6 +126,8 @@ export async function cycleWorkflow(input: CycleInput): Promise<CloseResult> {
   for (const batch of batches(ids)) await mailConsolidatedTable({ cycleId, divisionIds: batch, result: closed });
   result = closed;
   phase = 'closed';
+  // Cycles closed before the archive existed replay without it; `audit archive` archives them.
+  if (patched('archive-at-close')) await startArchiver({ cycleId });
   await condition(allHandlersFinished);
   return result;
 }

@@ -132,7 +132,8 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
       sheetVersion++;
       log.push({ attempt, result: 'sentBack', at: new Date().toISOString(), by: actor });
       await report();
-      await sendBack({ cycleId: input.cycleId, divisionId: input.divisionId, attempt, comments, sheetVersion, deadline: input.deadline, actor });
+      // The deadline in force: an extension before the send-back is what the division now works to.
+      await sendBack({ cycleId: input.cycleId, divisionId: input.divisionId, attempt, comments, sheetVersion, deadline, actor });
       return { sheetVersion };
     },
     {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cycleFiles } from '../../activities/file-store';
+import { cycleFiles, sha256 } from '../../activities/file-store';
 import { createMailer, type Mailer } from '../../activities/mailer';
 import { listSentMail, type SmtpSink, startSmtpSink } from '../../stack/smtp-sink';
 
@@ -31,8 +31,10 @@ describe('the mailer', () => {
   };
 
   it('sends a message once however often an activity retries it, under a Message-ID derived from its key', async () => {
-    expect(await mailer.sendOnce(dataDir, 'cycle-arao-R4', mail)).toBe(true);
-    expect(await mailer.sendOnce(dataDir, 'cycle-arao-R4', mail)).toBe(false);
+    const first = await mailer.sendOnce(dataDir, 'cycle-arao-R4', mail);
+    expect(first).toMatchObject({ repeated: false, to: mail.to, messageId: '<cycle-arao-R4.request.somu.abc123@city.arao.example>' });
+    expect(first.attachments).toEqual([{ filename: 'R4取組状況_総務課.xlsx', sha256: sha256(Buffer.from('sheet')) }]);
+    expect(await mailer.sendOnce(dataDir, 'cycle-arao-R4', mail)).toEqual({ ...first, repeated: true });
     const sent = await listSentMail(sentDir);
     expect(sent).toHaveLength(1);
     const eml = readFileSync(sent[0]!, 'utf8');
@@ -42,7 +44,7 @@ describe('the mailer', () => {
   });
 
   it('keeps outboxes per cycle: the same key in another cycle is another message', async () => {
-    expect(await mailer.sendOnce(dataDir, 'cycle-arao-R5', mail)).toBe(true);
+    expect((await mailer.sendOnce(dataDir, 'cycle-arao-R5', mail)).repeated).toBe(false);
     expect(existsSync(cycleFiles(dataDir, 'cycle-arao-R5').outboxRecord(mail.key))).toBe(true);
     expect(await listSentMail(sentDir)).toHaveLength(2);
   });
