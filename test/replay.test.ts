@@ -10,7 +10,7 @@ describe('recorded histories replay against the current workflow code', () => {
 
   it('has histories of every workflow type that shipped', () => {
     const types = new Set(histories.map((h) => h.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name));
-    expect([...types].sort()).toEqual(['cycleWorkflow', 'divisionWorkflow']);
+    expect([...types].sort()).toEqual(['archiveWorkflow', 'cycleWorkflow', 'divisionWorkflow']);
   });
 
   it('replays each without non-determinism', async () => {

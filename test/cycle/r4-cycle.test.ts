@@ -153,7 +153,9 @@ describe('the R4 collection, end to end on a real Temporal server and SMTP serve
 
     const client = new Client({ connection: await Connection.connect({ address: service.server.address }) });
     if (recordingHistories) {
-      await recordHistories(service.server, 'r4-replay', ['cycle-arao-R4', ...['somu', 'zaisei', 'kenchiku-jutaku', 'kurashi'].map((d) => `division-arao-R4-${d}`)]);
+      // The archiver the close started, once it has archived the cycle.
+      await client.workflow.getHandle('archive-cycle-arao-R4').result();
+      await recordHistories(service.server, 'r4-replay', ['cycle-arao-R4', 'archive-cycle-arao-R4', ...['somu', 'zaisei', 'kenchiku-jutaku', 'kurashi'].map((d) => `division-arao-R4-${d}`)]);
     }
     // Past the namespace's retention the workflow is gone; the cycle is still readable, and closed.
     await client.workflowService.deleteWorkflowExecution({ namespace: service.server.namespace, workflowExecution: { workflowId: 'cycle-arao-R4' } });
