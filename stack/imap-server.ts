@@ -6,7 +6,7 @@ import { userInfo } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePorts } from './free-port';
-import { killOnExit } from './kill-on-exit';
+import { killOnExit, watchExit } from './kill-on-exit';
 import { followLines } from './output-lines';
 
 export interface Dovecot {
@@ -62,12 +62,7 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
   // a client's process (one in IDLE, say) to notice on its own, some 10 s later, that it is gone.
   const child = spawn(binary, ['-F', '-c', paths.conf], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   killOnExit(child);
-  const exited = new Promise<string>((done) => {
-    child.once('error', (err) => done(err.message));
-    child.once('close', (code, signal) => done(signal ? `killed by ${signal}` : `exit code ${code}`));
-  });
-  let exitReason: string | undefined;
-  void exited.then((reason) => (exitReason = reason));
+  const { exited, exitReason } = watchExit(child);
   // With -F the log goes to log_path; only what comes before Dovecot reads its configuration
   // (a syntax error, say) lands on stderr.
   const lastStderr = followLines(child.stderr!, 20);
@@ -75,7 +70,7 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      if (exitReason !== undefined) return;
+      if (exitReason() !== undefined) return;
       signalGroup(child.pid!, 'SIGTERM');
       const kill = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), STOP_GRACE_MS);
       await exited;
@@ -87,8 +82,8 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
   const timeoutMs = opts.readyTimeoutMs ?? 15_000;
   const deadline = Date.now() + timeoutMs;
   while (!(await greets(port))) {
-    if (exitReason !== undefined) {
-      throw new Error(`Dovecot (${binary} -c ${paths.conf}) ended (${exitReason}) before it listened on ${HOST}:${port}. Its last words:\n${await lastWords()}`);
+    if (exitReason() !== undefined) {
+      throw new Error(`Dovecot (${binary} -c ${paths.conf}) ended (${exitReason()}) before it listened on ${HOST}:${port}. Its last words:\n${await lastWords()}`);
     }
     if (Date.now() > deadline) {
       await stop();

@@ -24,3 +24,15 @@ export function killOnExit(child: ChildProcess): void {
   (watchdog.stdin as Socket).unref();
   child.once('exit', () => watchdog.kill('SIGKILL'));
 }
+
+/** How a child ended, once it has (`exit code 1`, `killed by SIGTERM`, or why it never started). */
+export function watchExit(child: ChildProcess): { exited: Promise<string>; exitReason: () => string | undefined } {
+  let reason: string | undefined;
+  const exited = new Promise<string>((done) => {
+    child.once('error', (err) => done(err.message));
+    // 'close' rather than 'exit': by then its last words have been read too.
+    child.once('close', (code, signal) => done(signal ? `killed by ${signal}` : `exit code ${code}`));
+  });
+  void exited.then((r) => (reason = r));
+  return { exited, exitReason: () => reason };
+}

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { freePorts } from './free-port';
-import { killOnExit } from './kill-on-exit';
+import { killOnExit, watchExit } from './kill-on-exit';
 import { followLines } from './output-lines';
 import { resolveTemporalCli } from './temporal-cli';
 
@@ -74,13 +74,7 @@ async function launch(cli: string, dbFile: string, opts: DevServerOptions): Prom
 
   const child = spawn(cli, args, { env: withoutTemporalSettings(process.env), stdio: ['ignore', 'pipe', 'pipe'] });
   killOnExit(child);
-  const exited = new Promise<string>((done) => {
-    child.once('error', (err) => done(err.message));
-    // 'close' rather than 'exit': by then its last words have been read too.
-    child.once('close', (code, signal) => done(signal ? `killed by ${signal}` : `exit code ${code}`));
-  });
-  let exitReason: string | undefined;
-  void exited.then((reason) => (exitReason = reason));
+  const { exited, exitReason } = watchExit(child);
   let stopping: Promise<void> | undefined;
   const lastStdout = followLines(child.stdout, 10);
   // A stopping server complains about every poller and connection it closes: none of that is
@@ -92,7 +86,7 @@ async function launch(cli: string, dbFile: string, opts: DevServerOptions): Prom
 
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      if (exitReason !== undefined) return;
+      if (exitReason() !== undefined) return;
       child.kill('SIGTERM');
       const kill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
       await exited;
@@ -103,9 +97,9 @@ async function launch(cli: string, dbFile: string, opts: DevServerOptions): Prom
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await answers(address, namespace)) break;
-    if (exitReason !== undefined) {
+    if (exitReason() !== undefined) {
       const output = lastOutput();
-      const message = `The Temporal dev server (${cli}) ended (${exitReason}) before it answered on ${address}. Its last output:\n${output}`;
+      const message = `The Temporal dev server (${cli}) ended (${exitReason()}) before it answered on ${address}. Its last output:\n${output}`;
       throw /address already in use/i.test(output) ? new PortTaken(message) : new Error(message);
     }
     if (Date.now() > deadline) {
