@@ -115,6 +115,33 @@ describe('the archive of a closed cycle', () => {
   }, 120_000);
 });
 
+describe('the audit commands', () => {
+  it('archives a closed cycle on demand into a folder of choice, and makes a signing key only when asked twice with --force', async () => {
+    const cli = (...args: string[]) => torimatome({ cwd: dataDir, dataDir }, ...args);
+    const out = join(mkdtempSync(join(tmpdir(), 'torimatome-on-demand-')), 'R4');
+    const archived = await cli('audit', 'archive', '--year', 'R4', '--out', out);
+    expect(archived.stderr).toBe('');
+    expect(archived.stdout).toContain(`アーカイブしました: ${out}`);
+    const verified = await cli('audit', 'verify', out);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain('作成時のままです');
+    // Run again, it finds its own work done.
+    expect((await cli('audit', 'archive', '--year', 'R4', '--out', out)).stdout).toContain('アーカイブはすでにあります');
+
+    const keygen = await cli('audit', 'keygen');
+    expect(keygen.code).toBe(1);
+    expect(keygen.stderr).toContain('署名鍵はすでにあります');
+    const fresh = mkdtempSync(join(tmpdir(), 'torimatome-keygen-'));
+    const made = await torimatome({ cwd: fresh, dataDir: fresh }, 'audit', 'keygen');
+    expect(made.code).toBe(0);
+    expect(readFileSync(publicKeyPath(fresh), 'utf8')).toContain('BEGIN PUBLIC KEY');
+    // An archive signed with another key does not verify against this one.
+    const other = await torimatome({ cwd: fresh, dataDir: fresh }, 'audit', 'verify', out);
+    expect(other.code).toBe(1);
+    expect(other.stdout).toContain('署名: 正しくありません');
+  }, 120_000);
+});
+
 describe("the trail, from the archive's histories alone", () => {
   it('holds each mail with its recipients and attachment, each return with its hash and channel, each action with its actor', async () => {
     const trail = buildTrail(await readArchivedHistories(archive));
