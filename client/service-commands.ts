@@ -15,9 +15,10 @@ function untilStopped(): Promise<void> {
 }
 
 /**
- * The service against a city's own Temporal and mail relay: the worker, and the web server
- * (TORIMATOME_WEB_HOST/PORT, default 127.0.0.1:8080) with, when TORIMATOME_MAIL_PORT is set,
- * the SMTP listener for mail replies.
+ * The service against a city's own Temporal and mail relay: the worker and, when configured,
+ * the channels: the web server (TORIMATOME_WEB_PORT, on TORIMATOME_WEB_HOST or 127.0.0.1), the
+ * SMTP listener for mail replies (TORIMATOME_MAIL_PORT) and the IMAP poller
+ * (TORIMATOME_IMAP_URL). More workers for the same service need none of them.
  */
 async function runWorker(): Promise<void> {
   const dir = dataDir();
@@ -26,23 +27,32 @@ async function runWorker(): Promise<void> {
   const { startChannels } = require('../stack/channels') as typeof import('../stack/channels');
   const { imapMailboxFromEnv } = require('../inbound/imap-poller') as typeof import('../inbound/imap-poller');
   const env = process.env;
+  const port = (name: string) => {
+    const value = Number(env[name]);
+    if (!Number.isInteger(value) || value < 1 || value > 65535) throw new UserError(`${name} must be a port number (1-65535): ${env[name]}`);
+    return value;
+  };
   const client = await connectClient(settings.temporal);
-  const channels = await startChannels({
-    dataDir: dir,
-    client,
-    smtpUrl: settings.smtpUrl,
-    inbound: settings.inbound,
-    web: { host: env.TORIMATOME_WEB_HOST || '127.0.0.1', port: Number.parseInt(env.TORIMATOME_WEB_PORT || '8080', 10) },
-    mail: env.TORIMATOME_MAIL_PORT ? { host: env.TORIMATOME_MAIL_HOST || '127.0.0.1', port: Number.parseInt(env.TORIMATOME_MAIL_PORT, 10) } : undefined,
-    imap: imapMailboxFromEnv(env),
-    log: say,
-  });
-  const worker = await startWorker({ ...settings, inbound: { ...settings.inbound, publicUrl: settings.inbound.publicUrl ?? channels.web.url } }, dir);
+  const channels = env.TORIMATOME_WEB_PORT
+    ? await startChannels({
+        dataDir: dir,
+        client,
+        smtpUrl: settings.smtpUrl,
+        inbound: settings.inbound,
+        web: { host: env.TORIMATOME_WEB_HOST || '127.0.0.1', port: port('TORIMATOME_WEB_PORT') },
+        mail: env.TORIMATOME_MAIL_PORT ? { host: env.TORIMATOME_MAIL_HOST || '127.0.0.1', port: port('TORIMATOME_MAIL_PORT') } : undefined,
+        imap: imapMailboxFromEnv(env),
+        log: say,
+      })
+    : undefined;
+  const publicUrl = settings.inbound.publicUrl ?? channels?.web.url;
+  const worker = await startWorker({ ...settings, inbound: { ...settings.inbound, publicUrl } }, dir);
   say(`worker started: Temporal ${settings.temporal.address} (namespace ${settings.temporal.namespace}, from ${settings.source}), data ${dir}`);
-  say(`web: ${channels.web.url}${channels.mail ? `, mail replies: smtp://${channels.mail.host}:${channels.mail.port}` : ''}`);
+  if (channels) say(`web: ${channels.web.url}${channels.mail ? `, mail replies: smtp://${channels.mail.host}:${channels.mail.port}` : ''}${channels.imap ? ', mail replies by IMAP' : ''}`);
+  else if (!publicUrl) say('no TORIMATOME_WEB_PORT or TORIMATOME_PUBLIC_URL: mails go out without a link to the division page');
   await Promise.race([untilStopped(), worker.done]);
   await worker.stop();
-  await channels.stop();
+  await channels?.stop();
   await client.connection.close();
 }
 
