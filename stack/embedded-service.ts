@@ -1,4 +1,8 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../master/store';
+import { portIfFree } from './free-port';
 import { imapMailboxFromEnv } from '../inbound/imap-poller';
 import { inboundSettings, connectClient } from '../worker/settings';
 import { type RunningWorker, startWorker } from '../worker/worker';
@@ -6,6 +10,16 @@ import { type Channels, startChannels } from './channels';
 import { removeRunInfo, writeRunInfo } from './run-file';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { type DevServer, startDevServer } from './temporal-dev-server';
+
+const channelPortsPath = (dataDir: string) => join(dataDir, 'channel-ports.json');
+
+async function readChannelPorts(dataDir: string): Promise<{ web?: number; mail?: number } | undefined> {
+  const path = channelPortsPath(dataDir);
+  if (!existsSync(path)) return undefined;
+  const ports = JSON.parse(await readFile(path, 'utf8')) as { web?: unknown; mail?: unknown };
+  const valid = (p: unknown) => (typeof p === 'number' && Number.isInteger(p) && p > 0 && p < 65536 ? p : undefined);
+  return { web: valid(ports.web), mail: valid(ports.mail) };
+}
 
 export interface EmbeddedService {
   server: DevServer;
@@ -34,17 +48,22 @@ export async function startEmbeddedService(
   const smtp = await startSmtpSink({ sentDir });
   const temporal = { address: server.address, namespace: server.namespace };
   const client = await connectClient(temporal);
-  const port = (name: string) => (env[name] ? Number.parseInt(env[name], 10) : 0);
+  // Links and reply addresses in mails already sent name these ports: a restart keeps them if it can.
+  const earlier = await readChannelPorts(dataDir);
+  const host = (name: string) => env[name] || '127.0.0.1';
+  const port = async (name: string, previous: number | undefined, hostName: string) =>
+    env[name] ? Number.parseInt(env[name], 10) : portIfFree(host(hostName), previous ?? 0);
   const channels = await startChannels({
     dataDir,
     client,
     smtpUrl: smtp.url,
     inbound: inboundSettings(env),
-    web: { host: env.TORIMATOME_WEB_HOST, port: port('TORIMATOME_WEB_PORT') },
-    mail: { host: env.TORIMATOME_MAIL_HOST, port: port('TORIMATOME_MAIL_PORT') },
+    web: { host: host('TORIMATOME_WEB_HOST'), port: await port('TORIMATOME_WEB_PORT', earlier?.web, 'TORIMATOME_WEB_HOST') },
+    mail: { host: host('TORIMATOME_MAIL_HOST'), port: await port('TORIMATOME_MAIL_PORT', earlier?.mail, 'TORIMATOME_MAIL_HOST') },
     imap: imapMailboxFromEnv(env),
     log,
   });
+  await writeFileAtomic(channelPortsPath(dataDir), `${JSON.stringify({ web: channels.web.port, mail: channels.mail?.port })}\n`);
   const inbound = inboundSettings(env, channels.web.url);
   const worker = await startWorker({ temporal, smtpUrl: smtp.url, inbound, source: 'run.json' }, dataDir);
   await writeRunInfo(dataDir, {

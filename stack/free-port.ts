@@ -48,3 +48,13 @@ function parkInTimeWait(server: Server, host: string): Promise<void> {
     client.once('error', reject);
   });
 }
+
+/** The port if nothing listens on it now (so a restart can keep the addresses it gave out), else 0: any free one. */
+export function portIfFree(host: string, port: number): Promise<number> {
+  if (port === 0) return Promise.resolve(0);
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(0));
+    server.listen(port, host, () => server.close(() => resolve(port)));
+  });
+}

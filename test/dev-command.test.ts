@@ -33,6 +33,7 @@ describe('npm start (torimatome dev)', () => {
     expect(first.output()).toContain(join(dataDir, 'mail', 'sent'));
     const cli = (...args: string[]) => torimatome({ cwd: dataDir, dataDir }, ...args);
     expect((await cli('cycle', 'launch', '--year', 'R5', '--deadline', '2024-03-29')).code).toBe(0);
+    const channels = await readRunInfo(dataDir);
 
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
@@ -41,6 +42,10 @@ describe('npm start (torimatome dev)', () => {
 
     const second = startDev(dataDir);
     await untilRunning(dataDir, second.output);
+    // The page links and reply addresses in the mails already sent still reach the service.
+    const again = await readRunInfo(dataDir);
+    expect(again!.web).toEqual(channels!.web);
+    expect(again!.inboundMail).toEqual(channels!.inboundMail);
     const status = await cli('cycle', 'status', '--json');
     expect(JSON.parse(status.stdout)).toMatchObject({ cycleId: 'cycle-arao-R5', phase: 'open' });
     second.child.kill('SIGINT');

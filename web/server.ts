@@ -24,6 +24,7 @@ export interface WebContext {
 export interface WebServer {
   /** Where it listens, e.g. http://127.0.0.1:8080. */
   url: string;
+  port: number;
   app: FastifyInstance;
   stop(): Promise<void>;
 }
@@ -77,6 +78,6 @@ export async function startWebServer(ctx: WebContext, opts: { host?: string; por
   const host = opts.host ?? '127.0.0.1';
   await app.listen({ host, port: opts.port ?? 0 });
   const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : opts.port;
-  return { url: `http://${host}:${port}`, app, stop: () => app.close() };
+  const port = typeof address === 'object' && address ? address.port : opts.port!;
+  return { url: `http://${host}:${port}`, port, app, stop: () => app.close() };
 }
