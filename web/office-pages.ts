@@ -11,10 +11,11 @@ import { type CycleEntry, chooseCycle, deadlineInForce, escalated, latestAttempt
 import { divisionTimeline, logText, ownStatus } from './division-timeline';
 import { type Html, html } from './html';
 import { page } from './layout';
-import { type OfficeAuth, type OfficeContext, refuse, registerOfficeAuth, textField } from './office-auth';
-import type { Session } from './office-sessions';
+import { CSRF_FIELD, MULTIPART_FORM, type OfficeAuth, type OfficeContext, refuse, registerOfficeAuth, textField } from './office-auth';
+import { type Session, sameToken } from './office-sessions';
 import { escalationRungs } from './workflow-history';
-import { CHANNEL_NAMES } from '../inbound/submit-return';
+import { CHANNEL_NAMES, describeOutcome, submitReturn } from '../inbound/submit-return';
+import { UPLOAD_LIMIT_BYTES } from './server';
 
 /**
  * The reform office's pages under /office, behind its login: a cycle's progress, each
@@ -234,6 +235,8 @@ ${open &&
     html`<h2>操作</h2>
 ${owes && html`<form method="post" action="${action('remind')}">${csrf}<button type="submit" class="secondary">今すぐ督促する</button></form>`}
 ${division.role === 'answer' && html`<form method="post" action="${action('extend')}">${csrf}<label for="deadline-new">提出期限</label> <input type="date" id="deadline-new" name="deadline" required> <button type="submit" class="secondary">に変更する</button></form>`}
+${division.role === 'answer' &&
+  html`<form method="post" action="${action('submit')}" enctype="multipart/form-data">${csrf}<p><label for="file">課に代わって提出する様式（課から届いた .xlsx）</label><br><input type="file" id="file" name="file" accept=".xlsx" required></p><button type="submit" class="secondary">代理で提出する</button></form>`}
 ${owes && html`<form method="post" action="${action('excuse')}">${csrf}<p><label for="reason">提出を免除する理由（取りまとめ表の備考に載ります）</label><br><input type="text" id="reason" name="reason" maxlength="200" required></p><button type="submit" class="secondary">提出を免除する</button></form>`}`}`;
     return officePage(session, `${name}（${yearLabel(status.year)}）`, body);
   }
@@ -347,6 +350,43 @@ ${owes && html`<form method="post" action="${action('excuse')}">${csrf}<p><label
     const run = Object.hasOwn(CYCLE_ACTIONS, action) ? CYCLE_ACTIONS[action] : undefined;
     if (!run || !(await knownCycle(cycleId)).cycle) return notFound(reply);
     return act(req, reply, cyclePath(cycleId), (actor) => run(req, cycleId, actor));
+  });
+
+  // A sheet a division handed to the reform office (on paper, by hand, by another address),
+  // handed in on its behalf: the same path as every channel, recorded as the office's.
+  app.post(MULTIPART_FORM, async (req, reply) => {
+    const { cycleId, divisionId } = req.params as { cycleId: string; divisionId: string };
+    if (!(await knownCycle(cycleId)).cycle) return notFound(reply);
+    const { assignments } = await loadSnapshot(ctx.dataDir, cycleId);
+    if (!assignments.some((a) => a.divisionId === divisionId)) return notFound(reply);
+    const session = auth.sessionOf(req);
+    const forbidden = () => refuse(reply, 403, 'このフォームは受け付けられません（ページが古いか、別のサイトから送られました）。ページを開き直してから、もう一度操作してください。');
+    if (!req.isMultipart()) return refuse(reply, 400, 'ファイルを選んでから「代理で提出する」を押してください。');
+    let token: unknown;
+    let file: { data: Buffer; fileName: string; truncated: boolean } | undefined;
+    for await (const part of req.parts()) {
+      if (part.type === 'field') {
+        if (part.fieldname === CSRF_FIELD) token = part.value;
+        continue;
+      }
+      // The token comes before the file in the form: a file without it is not even read.
+      if (!sameToken(token, session.csrf)) return forbidden();
+      const data = await part.toBuffer().catch((err: unknown) => {
+        if (err instanceof app.multipartErrors.RequestFileTooLargeError) return undefined;
+        throw err;
+      });
+      file = { data: data ?? Buffer.alloc(0), fileName: part.filename, truncated: data === undefined || part.file.truncated };
+    }
+    if (!sameToken(token, session.csrf)) return forbidden();
+    return act(req, reply, divisionPath(cycleId, divisionId), async (actor) => {
+      if (!file || !file.fileName) throw new UserError('ファイルが選ばれていません。課から届いた様式を選んでから「代理で提出する」を押してください。');
+      if (file.truncated) throw new UserError(`ファイルが大きすぎます（上限は${UPLOAD_LIMIT_BYTES / 1024 / 1024}MBです）。`);
+      const outcome = await submitReturn(ctx.client, ctx.dataDir, { cycleId, divisionId, file, channel: 'office', submittedBy: actor });
+      const { ok, headline, points } = describeOutcome(outcome, '課に説明を確かめ、様式の「説明」列に書いてから、もう一度提出してください:');
+      const text = [headline, ...points].join(' ');
+      if (!ok) throw new UserError(text);
+      return text;
+    });
   });
 
   app.post('/office/cycles/:cycleId/divisions/:divisionId/:action', async (req, reply) => {

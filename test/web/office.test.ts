@@ -304,6 +304,38 @@ describe('the reform office page, with a cycle under way', () => {
     expect(await flashAfter(await post(action('somu', 'send-back'), alice, { 'comment-16': 'もう一度' }), alice)).toBe('総務課からはまだ受け付けた回答がないため、差し戻せません。');
   });
 
+  it('hands in a sheet on a division\'s behalf, as the office, only with the CSRF token sent before the file', async () => {
+    const sheet = (await cycle.request('kokyo-shisetsu')).attachments[0]!.content;
+    const filled = await fillReturnSheet(sheet, 'R4', seedAnswer);
+    /** The multipart body a browser sends, its fields in the order given. */
+    const upload = async (fields: Array<[string, string | Buffer]>, session: Login | null = alice) => {
+      const data = new FormData();
+      for (const [name, value] of fields) typeof value === 'string' ? data.append(name, value) : data.append(name, new Blob([value]), 'kokyo.xlsx');
+      const request = new Request('http://office.invalid/', { method: 'POST', body: data });
+      return app.inject({
+        method: 'POST',
+        url: action('kokyo-shisetsu', 'submit'),
+        cookies: session ? { torimatome_office: session.cookie } : {},
+        headers: { 'content-type': request.headers.get('content-type')! },
+        payload: Buffer.from(await request.arrayBuffer()),
+      });
+    };
+    const before = await cycle.status('kokyo-shisetsu');
+    expect((await upload([['file', filled]])).statusCode).toBe(403);
+    expect((await upload([['file', filled], ['_csrf', alice.csrf]])).statusCode).toBe(403);
+    expect((await upload([['_csrf', 'not-the-token'], ['file', filled]])).statusCode).toBe(403);
+    expect((await upload([['_csrf', alice.csrf], ['file', filled]], null)).statusCode).toBe(403);
+    expect(await cycle.status('kokyo-shisetsu')).toEqual(before);
+
+    const flash = await flashAfter(await upload([['_csrf', alice.csrf], ['file', filled]]), alice);
+    expect(flash).toContain('公共施設マネジメント推進室の回答を受け付けました（1回目の提出）');
+    const status = await cycle.status('kokyo-shisetsu');
+    expect(status).toMatchObject({ state: 'returned', attempts: 1 });
+    expect(status.log?.at(-1)).toMatchObject({ result: 'accepted', by: 'office:alice' });
+    const record = JSON.parse(readFileSync(cycleFiles(dataDir, CYCLE_ID).returnRecord('kokyo-shisetsu', 1), 'utf8')) as ReturnRecord;
+    expect(record.submission).toMatchObject({ channel: 'office', submittedBy: 'office:alice', fileName: 'kokyo.xlsx' });
+  });
+
   it('closes only with the year confirmed, then serves the consolidated table as written and refuses a changed one', async () => {
     expect((await get(`/office/cycles/${CYCLE_ID}/table.xlsx`, alice)).statusCode).toBe(409);
     expect(await flashAfter(await post(`/office/cycles/${CYCLE_ID}/close`, alice, { confirm: 'R5' }), alice)).toContain('確認の欄に年度「R4」を入力してください');
