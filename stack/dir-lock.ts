@@ -1,4 +1,5 @@
-import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,32 +17,36 @@ export interface DirLockOptions {
 }
 
 /**
- * Runs `fn` while holding a lock between processes on this machine: a directory, because
- * mkdir either creates it or fails, atomically, on every file system. The holder refreshes the
+ * Runs `fn` while holding a lock between processes on this machine: a directory, made whole
+ * with its owner file inside and renamed into place, because renaming a directory onto one
+ * that exists (and is not empty) fails, atomically, so no one ever sees a lock without its owner. The holder refreshes the
  * directory's time while it works; a lock whose holder died (its pid is gone) or stopped
  * refreshing it is taken over, so a killed build never blocks the next one for good.
  */
 export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, opts: DirLockOptions = {}): Promise<T> {
   const staleMs = opts.staleMs ?? 60_000;
   let toldWaiting = false;
+  const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  const claim = `${lockDir}.${process.pid}.${randomBytes(4).toString('hex')}`;
   for (;;) {
+    await mkdir(claim, { recursive: true });
+    await writeFile(join(claim, 'owner.json'), JSON.stringify(owner));
     try {
-      await mkdir(lockDir);
+      await rename(claim, lockDir);
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      await rm(claim, { recursive: true, force: true });
+      if (!['EEXIST', 'ENOTEMPTY'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
     }
-    const owner = await readOwner(lockDir);
-    if (await isStale(lockDir, owner, staleMs)) {
+    const holder = await readOwner(lockDir);
+    if (await isStale(lockDir, holder, staleMs)) {
       await rm(lockDir, { recursive: true, force: true });
       continue;
     }
-    if (!toldWaiting) opts.onWait?.(owner);
+    if (!toldWaiting) opts.onWait?.(holder);
     toldWaiting = true;
     await sleep(500);
   }
-  const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-  await writeFile(join(lockDir, 'owner.json'), JSON.stringify(owner));
   const refresh = setInterval(() => {
     const now = new Date();
     utimes(lockDir, now, now).catch(() => undefined);
@@ -59,7 +64,7 @@ async function readOwner(lockDir: string): Promise<LockOwner | undefined> {
   try {
     return LockOwner.parse(JSON.parse(await readFile(join(lockDir, 'owner.json'), 'utf8')));
   } catch {
-    // Just created and not written yet, or left half-written by a crash: the age check decides.
+    // Released while we looked, or left damaged: the age check decides.
     return undefined;
   }
 }

@@ -85,7 +85,10 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
     if (role === 'answer' && state === 'informed') state = 'waiting';
     sheetVersion++;
     const sheet = await prepareSheet({ cycleId: input.cycleId, divisionId: input.divisionId, sheetVersion, deadline });
-    await sendRequestMail({ cycleId: input.cycleId, divisionId: input.divisionId, role, deadline, sheet });
+    // An excused division owes nothing: its sheet changes, but no mail asks it to answer.
+    // Histories from before this rule replay with the mail they sent.
+    const excused = state === 'excused' && patched('no-request-when-excused');
+    if (!excused) await sendRequestMail({ cycleId: input.cycleId, divisionId: input.divisionId, role, deadline, sheet });
     await report();
   });
   setHandler(extendDeadlineSignal, ({ deadline: extended }) => {
