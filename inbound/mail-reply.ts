@@ -8,7 +8,7 @@ import type { Mailer } from '../activities/mailer';
 import { loadSnapshot } from '../activities/snapshot';
 import { divisionById } from '../domain/division-directory';
 import { loadDirectory, writeFileAtomic } from '../master/store';
-import { cycleClosed, describeOutcome, reformOfficeContact, submitReturn } from './submit-return';
+import { closedRefusal, cycleClosed, describeOutcome, reformOfficeContact, submitReturn } from './submit-return';
 import { cityDomainsFor, type InboundSettings, replyAddress, returnAddressFor, tagOf } from './return-address';
 import { findTagTarget, pageToken, returnTag, type ReturnTarget } from './return-tokens';
 
@@ -136,7 +136,7 @@ export async function handleReply(deps: ReplyDeps, raw: Buffer, envelope: { rcpt
   if (cycleClosed(deps.dataDir, target.cycleId)) {
     return finish('closed', {
       subject: `【受付できません】${reSubject}`,
-      lines: [`照会は締め切られているため、${divisionName}の回答は受け付けられません。事情がある場合は${await reformOfficeContact(deps.dataDir, target.cycleId)}に連絡してください。`],
+      lines: [closedRefusal(divisionName, reformOfficeContact(directory))],
     });
   }
   const files = attachedFiles(mail.attachments);

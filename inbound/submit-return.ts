@@ -3,7 +3,7 @@ import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { cycleFiles, storeReceived } from '../activities/file-store';
 import { loadSnapshot } from '../activities/snapshot';
 import { divisionWorkflowId } from '../domain/cycle';
-import { divisionById } from '../domain/division-directory';
+import { divisionById, type DivisionDirectory } from '../domain/division-directory';
 import { RETURN_FILE_LIMITS } from '../sheets/read-return-file';
 import { checkFileBytes, checkZipDirectory } from '../sheets/return-file-checks';
 import type { ReturnProblem } from '../sheets/return-problems';
@@ -42,14 +42,18 @@ export type SubmitOutcome =
   | { kind: 'refused'; divisionName: string; reason: RefusalReason; message: string; problem?: ReturnProblem };
 
 /** Who answers a division's questions about the cycle, as the division reads it. */
-export async function reformOfficeContact(dataDir: string, cycleId: string): Promise<string> {
-  const { directory } = await loadSnapshot(dataDir, cycleId);
+export function reformOfficeContact(directory: DivisionDirectory): string {
   const office = divisionById(directory, directory.reformOffice);
   return `${office.name}（${office.contact}）`;
 }
 
+/** Why a return to a closed cycle is not taken, and whom to ask, by whichever channel it came. */
+export function closedRefusal(division: string, office: string): string {
+  return `照会は締め切られているため、${division}の回答は受け付けられません。事情がある場合は${office}に連絡してください。`;
+}
+
 const REFUSALS: Record<Exclude<RefusalReason, 'badFile'>, (division: string, office: string, year: string) => string> = {
-  closed: (division, office) => `照会は締め切られているため、${division}の回答は受け付けられません。事情がある場合は${office}に連絡してください。`,
+  closed: closedRefusal,
   notInCycle: (division, _office, year) => `${division}は${year}の照会の対象ではありません。`,
   nothingToAnswer: (division) => `${division}には回答する項目がありません（主担当の課が回答します）。`,
 };
@@ -70,11 +74,11 @@ async function closing(client: Client, cycleId: string): Promise<boolean> {
 export async function submitReturn(client: Client, dataDir: string, request: SubmitRequest): Promise<SubmitOutcome> {
   const { directory, year, assignments } = await loadSnapshot(dataDir, request.cycleId);
   const divisionName = divisionById(directory, request.divisionId).name;
-  const refuse = async (reason: Exclude<RefusalReason, 'badFile'>): Promise<SubmitOutcome> => ({
+  const refuse = (reason: Exclude<RefusalReason, 'badFile'>): SubmitOutcome => ({
     kind: 'refused',
     divisionName,
     reason,
-    message: REFUSALS[reason](divisionName, await reformOfficeContact(dataDir, request.cycleId), year),
+    message: REFUSALS[reason](divisionName, reformOfficeContact(directory), year),
   });
   if (!assignments.some((a) => a.divisionId === request.divisionId)) return refuse('notInCycle');
   if (cycleClosed(dataDir, request.cycleId) || (await closing(client, request.cycleId))) return refuse('closed');

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { buildSheet, sheetItems, sheetName } from '../activities/division-sheet';
 import { cycleFiles, readRef } from '../activities/file-store';
 import { findReturnRecord, type ReturnRecord } from '../activities/return-record';
-import { loadSnapshot } from '../activities/snapshot';
+import { type CycleSnapshot, loadSnapshot } from '../activities/snapshot';
 import { divisionWorkflowId } from '../domain/cycle';
 import { divisionById } from '../domain/division-directory';
 import { fiscalYearLabel, parseFiscalYear } from '../domain/fiscal-year';
@@ -40,12 +40,11 @@ const EXPLAIN_HERE = '様式の「説明」列に理由を書いて再提出す�
 interface DivisionView {
   target: ReturnTarget;
   divisionName: string;
-  year: string;
-  planTitle: string;
   office: string;
   deadline: string;
   status: DivisionStatus;
   last?: ReturnRecord;
+  snapshot: CycleSnapshot;
 }
 
 type Params = { token: string };
@@ -59,7 +58,7 @@ const invalidLink = (reply: FastifyReply) =>
   send(reply, 404, page('リンクが無効です', html`<h1>リンクが無効です</h1><p>このリンクは使えません。届いたメールのリンクをそのまま開いてください。続くときは行革担当課に連絡してください。</p>`));
 
 async function closedPage(ctx: WebContext, reply: FastifyReply, target: ReturnTarget): Promise<FastifyReply> {
-  const office = await reformOfficeContact(ctx.dataDir, target.cycleId);
+  const office = reformOfficeContact((await loadSnapshot(ctx.dataDir, target.cycleId)).directory);
   return send(reply, 410, page('照会は締め切られました', html`<h1>照会は締め切られました</h1><p>この照会の回答の受付は終わりました。事情がある場合は${office}に連絡してください。</p>`));
 }
 
@@ -73,9 +72,8 @@ async function loadView(ctx: WebContext, target: ReturnTarget): Promise<Division
   return {
     target,
     divisionName: divisionById(snapshot.directory, target.divisionId).name,
-    year: snapshot.year,
-    planTitle: snapshot.plan.title,
-    office: await reformOfficeContact(ctx.dataDir, target.cycleId),
+    office: reformOfficeContact(snapshot.directory),
+    snapshot,
     deadline: status.deadline ?? cycle.deadline,
     status,
     last: status.attempts > 0 ? await findReturnRecord(ctx.dataDir, target.cycleId, target.divisionId, status.attempts) : undefined,
@@ -115,7 +113,7 @@ function divisionPage(view: DivisionView, token: string, outcome?: { ok: boolean
   const notice = outcome
     ? html`<div class="notice ${outcome.ok ? 'ok' : 'bad'}" id="result"><strong>${outcome.headline}</strong>${outcome.points.length > 0 ? html`<ul>${outcome.points.map((p) => html`<li>${p}</li>`)}</ul>` : ''}</div>`
     : lastAttempt(view);
-  const body = html`<h1>${fiscalYearLabel(parseFiscalYear(view.year))} ${view.planTitle}の取組状況の回答<br><span class="muted">${view.divisionName}</span></h1>
+  const body = html`<h1>${fiscalYearLabel(parseFiscalYear(view.snapshot.year))} ${view.snapshot.plan.title}の取組状況の回答<br><span class="muted">${view.divisionName}</span></h1>
 <dl class="facts">
 <dt>提出期限</dt><dd id="deadline">${japaneseDateTime(view.deadline)}</dd>
 <dt>状態</dt><dd id="state">${STATE_TEXTS[status.state]}</dd>
@@ -140,8 +138,7 @@ ${owes
 
 /** The sheet in its latest version; after a refusal, with the rows that read well filled back in. */
 async function currentSheet(ctx: WebContext, view: DivisionView): Promise<{ name: string; data: Buffer }> {
-  const { target } = view;
-  const snapshot = await loadSnapshot(ctx.dataDir, target.cycleId);
+  const { target, snapshot } = view;
   const sheetsDir = dirname(cycleFiles(ctx.dataDir, target.cycleId).sheet(target.divisionId, 1));
   const prefix = `${target.divisionId}-v`;
   const versions = existsSync(sheetsDir)

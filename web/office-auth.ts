@@ -58,6 +58,11 @@ const cookieOptions = (req: FastifyRequest, path: string, maxAgeSeconds: number)
   maxAge: maxAgeSeconds,
 });
 
+/** A form sent without its session's CSRF token. */
+export function refuseForm(reply: FastifyReply): FastifyReply {
+  return refuse(reply, 403, 'このフォームは受け付けられません（ページが古いか、別のサイトから送られました）。ページを開き直してから、もう一度操作してください。');
+}
+
 export function refuse(reply: FastifyReply, code: number, text: string): FastifyReply {
   return reply
     .code(code)
@@ -111,7 +116,7 @@ export function registerOfficeAuth(app: FastifyInstance, ctx: OfficeContext): Of
     const checkedByHandler = req.routeOptions.url === MULTIPART_FORM && req.isMultipart();
     if (req.method === 'POST' && !checkedByHandler && !sameToken(field(req, CSRF_FIELD), session.csrf)) {
       ctx.log(`office: ${req.method} ${req.url} by ${session.user} refused: CSRF token missing or wrong`);
-      return refuse(reply, 403, 'このフォームは受け付けられません（ページが古いか、別のサイトから送られました）。ページを開き直してから、もう一度操作してください。');
+      return refuseForm(reply);
     }
     bySession.set(req, session);
   });

@@ -11,7 +11,7 @@ import { type CycleEntry, chooseCycle, deadlineInForce, escalated, latestAttempt
 import { divisionTimeline, logText, ownStatus } from './division-timeline';
 import { type Html, html } from './html';
 import { page } from './layout';
-import { CSRF_FIELD, MULTIPART_FORM, type OfficeAuth, type OfficeContext, refuse, registerOfficeAuth, textField } from './office-auth';
+import { CSRF_FIELD, MULTIPART_FORM, type OfficeAuth, type OfficeContext, refuse, refuseForm, registerOfficeAuth, textField } from './office-auth';
 import { type Session, sameToken } from './office-sessions';
 import { escalationRungs } from './workflow-history';
 import { CHANNEL_NAMES, describeOutcome, submitReturn } from '../inbound/submit-return';
@@ -352,15 +352,20 @@ ${owes && html`<form method="post" action="${action('excuse')}">${csrf}<p><label
     return act(req, reply, cyclePath(cycleId), (actor) => run(req, cycleId, actor));
   });
 
+  /** Whether a cycle this service ran has this division among its own. */
+  const knownDivision = async (cycleId: string, divisionId: string) =>
+    (await knownCycle(cycleId)).cycle !== undefined && (await loadSnapshot(ctx.dataDir, cycleId)).assignments.some((a) => a.divisionId === divisionId);
+
   // A sheet a division handed to the reform office (on paper, by hand, by another address),
   // handed in on its behalf: the same path as every channel, recorded as the office's.
   app.post(MULTIPART_FORM, async (req, reply) => {
     const { cycleId, divisionId } = req.params as { cycleId: string; divisionId: string };
-    if (!(await knownCycle(cycleId)).cycle) return notFound(reply);
-    const { assignments } = await loadSnapshot(ctx.dataDir, cycleId);
-    if (!assignments.some((a) => a.divisionId === divisionId)) return notFound(reply);
+    if (!(await knownDivision(cycleId, divisionId))) return notFound(reply);
     const session = auth.sessionOf(req);
-    const forbidden = () => refuse(reply, 403, 'このフォームは受け付けられません（ページが古いか、別のサイトから送られました）。ページを開き直してから、もう一度操作してください。');
+    const forbidden = () => {
+      ctx.log(`office: ${req.method} ${req.url} by ${session.user} refused: CSRF token missing or wrong`);
+      return refuseForm(reply);
+    };
     if (!req.isMultipart()) return refuse(reply, 400, 'ファイルを選んでから「代理で提出する」を押してください。');
     let token: unknown;
     let file: { data: Buffer; fileName: string; truncated: boolean } | undefined;
@@ -392,9 +397,7 @@ ${owes && html`<form method="post" action="${action('excuse')}">${csrf}<p><label
   app.post('/office/cycles/:cycleId/divisions/:divisionId/:action', async (req, reply) => {
     const { cycleId, divisionId, action } = req.params as { cycleId: string; divisionId: string; action: string };
     const run = Object.hasOwn(DIVISION_ACTIONS, action) ? DIVISION_ACTIONS[action] : undefined;
-    if (!run || !(await knownCycle(cycleId)).cycle) return notFound(reply);
-    const { assignments } = await loadSnapshot(ctx.dataDir, cycleId);
-    if (!assignments.some((a) => a.divisionId === divisionId)) return notFound(reply);
+    if (!run || !(await knownDivision(cycleId, divisionId))) return notFound(reply);
     return act(req, reply, divisionPath(cycleId, divisionId), (actor) => run(req, cycleId, divisionId, actor));
   });
 }
