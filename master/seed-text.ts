@@ -117,6 +117,8 @@ interface RowContext {
   findings: Finding[];
   /** The characters seen for the - mark, to name them in the report. */
   dashes: Set<string>;
+  /** Empty fields the line ended in, already cut off (see splitLine). */
+  trailingEmpty: number;
 }
 
 function alignRow(cells: string[], ctx: RowContext): SeedRow | undefined {
@@ -128,11 +130,7 @@ function alignRow(cells: string[], ctx: RowContext): SeedRow | undefined {
   };
   const expected = 1 + 2 + 2 + columns.scheduleYears.length + 1 + columns.markYears.length + 1;
 
-  let trailing = 0;
-  while (cells.length > 1 && cells[cells.length - 1] === '') {
-    cells.pop();
-    trailing++;
-  }
+  const trailing = ctx.trailingEmpty;
   if (trailing > 0) findings.push({ severity: 'info', code: 'trailing-empty-cell', no, line, message: `行末の余分な空セル（${trailing}個）を除きました` });
   const fieldCount = cells.length;
   const rest = cells.slice(1);
@@ -219,6 +217,18 @@ export function showCells(cells: readonly string[]): string {
   return cells.map((c) => c || '（空欄）').join(' ');
 }
 
+/**
+ * A line's cells without what its end holds no cell in: an Excel text export ends lines in tabs
+ * and spaces, so a legend or a page title with trailing tabs must not look like a table row, and
+ * a whitespace-only line is blank. Returns how many empty fields were cut, for the report.
+ */
+function splitLine(line: string): { cells: string[]; trailingEmpty: number } {
+  const kept = line.replace(/[\s\u3000]+$/, '');
+  const cells = kept.split('\t');
+  const trailingEmpty = line.slice(kept.length).split('\t').length - 1;
+  return { cells, trailingEmpty };
+}
+
 export function parseSeedText(text: string): { table?: SeedTable; findings: Finding[] } {
   const findings: Finding[] = [];
   const lines = text.split(/\r?\n/);
@@ -230,11 +240,11 @@ export function parseSeedText(text: string): { table?: SeedTable; findings: Find
 
   for (let i = 0; i < lines.length; i++) {
     const line = i + 1;
-    const cells = lines[i]!.split('\t');
+    const { cells, trailingEmpty } = splitLine(lines[i]!);
     const first = trimCell(cells[0] ?? '');
     if (first === HEADER_FIRST_CELL) {
       page++;
-      const pageColumns = readColumns(cells, lines[i + 1]?.split('\t') ?? [], line + 1, findings);
+      const pageColumns = readColumns(cells, splitLine(lines[i + 1] ?? '').cells, line + 1, findings);
       i++;
       if (!pageColumns) return { findings };
       if (columns && !sameColumns(columns, pageColumns)) {
@@ -244,7 +254,7 @@ export function parseSeedText(text: string): { table?: SeedTable; findings: Find
       columns = pageColumns;
       continue;
     }
-    if (cells.length < 2) continue; // page titles and blank lines
+    if (cells.length < 2) continue; // page titles, legends and blank lines
     if (!columns) {
       findings.push({ severity: 'error', code: 'no-header', line, message: '見出し行（整理番号…）より前に表の行があります' });
       return { findings };
@@ -260,7 +270,7 @@ export function parseSeedText(text: string): { table?: SeedTable; findings: Find
       continue;
     }
     lineOfNo.set(no, line);
-    const row = alignRow(cells.map((c) => c.replace(/\r$/, '')), { columns, line, page, findings, dashes });
+    const row = alignRow(cells, { columns, line, page, findings, dashes, trailingEmpty });
     if (row) rows.push(row);
   }
 

@@ -135,6 +135,18 @@ describe('importing the R4 seed table', () => {
   });
 });
 
+describe('an Excel text export of the same table', () => {
+  it('reads the same plan when lines end in spaces and tabs and blank lines hold only whitespace', async () => {
+    const lines = seedText().toString('utf8').split('\n');
+    const legend = lines.findIndex((l) => l.startsWith('●'));
+    expect(legend).toBeGreaterThanOrEqual(0);
+    const exported = lines.flatMap((line, i) => [`${line}${i === legend ? '\t\t\t' : ' \t \t'}`, i % 7 === 0 ? ' \t\u3000\t' : []].flat()).join('\r\n');
+    const outcome = await importPlan(Buffer.from(exported, 'utf8'), { overrides: seedOverrides(), directory: seedDirectory() });
+    expect(outcome.findings.filter((f) => f.severity === 'error' || f.severity === 'decision')).toEqual([]);
+    expect(serializePlan(outcome.plan!)).toBe(readFileSync(SEED_PLAN_PATH, 'utf8'));
+  });
+});
+
 describe('what the seed cannot tell by itself', () => {
   it('stops without overrides and names each open point with how to settle it', async () => {
     const { plan, findings } = await importPlan(seedText(), { overrides: { loneLabels: {}, items: {} }, directory: seedDirectory() });
