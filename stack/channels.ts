@@ -5,7 +5,7 @@ import { handleReply, type ReplyDeps } from '../inbound/mail-reply';
 import { type MailListener, startMailListener } from '../inbound/mail-listener';
 import type { InboundSettings } from '../inbound/return-address';
 import { loadTokenKey } from '../inbound/return-tokens';
-import { startWebServer, type WebServer } from '../web/server';
+import { startWebServer, type WebServer, type WebServerOptions } from '../web/server';
 
 /**
  * The ways people reach the service besides the CLI: the web server (division pages, the
@@ -23,7 +23,7 @@ export interface ChannelOptions {
   client: Client;
   smtpUrl: string;
   inbound: InboundSettings;
-  web: { host?: string; port?: number };
+  web: WebServerOptions;
   /** Where the SMTP listener for replies listens; absent: none (replies come by IMAP or not at all). */
   mail?: { host?: string; port?: number };
   /** A city's own mailbox for replies, read by IMAP. */

@@ -6,6 +6,7 @@ import { portIfFree } from './free-port';
 import { imapMailboxFromEnv } from '../inbound/imap-poller';
 import { inboundSettings, connectClient } from '../worker/settings';
 import { type RunningWorker, startWorker } from '../worker/worker';
+import { trustProxySetting } from '../web/server';
 import { type Channels, startChannels } from './channels';
 import { removeRunInfo, writeRunInfo } from './run-file';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
@@ -58,7 +59,7 @@ export async function startEmbeddedService(
     client,
     smtpUrl: smtp.url,
     inbound: inboundSettings(env),
-    web: { host: host('TORIMATOME_WEB_HOST'), port: await port('TORIMATOME_WEB_PORT', earlier?.web, 'TORIMATOME_WEB_HOST') },
+    web: { host: host('TORIMATOME_WEB_HOST'), port: await port('TORIMATOME_WEB_PORT', earlier?.web, 'TORIMATOME_WEB_HOST'), trustProxy: trustProxySetting(env) },
     mail: { host: host('TORIMATOME_MAIL_HOST'), port: await port('TORIMATOME_MAIL_PORT', earlier?.mail, 'TORIMATOME_MAIL_HOST') },
     imap: imapMailboxFromEnv(env),
     log,

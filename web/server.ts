@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { maxHeaderSize } from 'node:http';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
-import multipart from '@fastify/multipart';
+import multipart, { type MultipartFile } from '@fastify/multipart';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import { UserError } from '../master/store';
 import { RETURN_FILE_LIMITS } from '../sheets/read-return-file';
 import { registerDivisionPages } from './division-page';
 import { html } from './html';
@@ -21,6 +24,50 @@ export interface WebContext {
   log: (line: string) => void;
 }
 
+/** Which peers' X-Forwarded-For is believed, so that `req.ip` is the client's: fastify's trustProxy. */
+export type TrustProxy = boolean | string[] | ((address: string, hop: number) => boolean);
+
+export interface WebServerOptions {
+  host?: string;
+  port?: number;
+  trustProxy?: TrustProxy;
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * TORIMATOME_TRUST_PROXY, for a web server behind a reverse proxy: unset or `false`, the peer is
+ * the client; `true`, every hop is believed (only when nothing but the proxy can reach the
+ * server); a hop count, that many proxies in front; or the proxies' addresses and CIDR ranges,
+ * comma-separated (and `loopback`, `linklocal`, `uniquelocal`), the safest.
+ */
+export function trustProxySetting(env: NodeJS.ProcessEnv): TrustProxy {
+  const value = env.TORIMATOME_TRUST_PROXY?.trim() ?? '';
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    // fastify takes a bare number as trusting nobody; as a function it counts hops from the server.
+    return hops === 0 ? false : (_address, hop) => hop < hops;
+  }
+  const entries = value.split(',').map((e) => e.trim());
+  const bad = entries.filter((e) => !isProxyAddress(e));
+  if (bad.length > 0) {
+    throw new UserError(
+      `TORIMATOME_TRUST_PROXY must be true, false, a hop count, or a comma-separated list of proxy addresses and CIDR ranges (e.g. 10.0.0.5,192.168.0.0/16, or loopback); not understood: ${bad.map((e) => JSON.stringify(e)).join(', ')}`,
+    );
+  }
+  return entries;
+}
+
 export interface WebServer {
   /** Where it listens, e.g. http://127.0.0.1:8080. */
   url: string;
@@ -34,8 +81,70 @@ const STYLE = readFileSync(join(__dirname, 'style.css'));
 /** A sheet is about 20 KB; the limit leaves room for pasted pictures and none for abuse. */
 export const UPLOAD_LIMIT_BYTES = RETURN_FILE_LIMITS.maxFileBytes;
 
-export function buildWebApp(ctx: WebContext): FastifyInstance {
-  const app = Fastify({ logger: false, trustProxy: false });
+export interface Upload {
+  data: Buffer;
+  fileName: string;
+  /** Over UPLOAD_LIMIT_BYTES: cut off at the limit, never buffered past it. */
+  truncated: boolean;
+}
+
+export async function readFilePart(app: FastifyInstance, part: MultipartFile): Promise<Upload> {
+  const data = await part.toBuffer().catch((err: unknown) => {
+    if (err instanceof app.multipartErrors.RequestFileTooLargeError) return undefined;
+    throw err;
+  });
+  // The parser cuts a file at the limit; whether it raises for it depends on timing.
+  return { data: data ?? Buffer.alloc(0), fileName: part.filename, truncated: data === undefined || part.file.truncated };
+}
+
+export const MALFORMED = Symbol('malformed multipart body');
+
+/**
+ * Reads a multipart body with `read`. A body the parser cannot make sense of (no boundary, cut
+ * off, a broken part) is the sender's fault, not the server's: busboy raises a plain Error for
+ * it, and it comes back as MALFORMED. The plugin's own errors (limits) keep their status.
+ */
+export async function readMultipart<T>(read: () => Promise<T>): Promise<T | typeof MALFORMED> {
+  try {
+    return await read();
+  } catch (err) {
+    if ((err as { statusCode?: unknown }).statusCode !== undefined) throw err;
+    return MALFORMED;
+  }
+}
+
+/** What the sender of a malformed upload is told; `button` is the form's. */
+export const malformedUploadText = (button: string) =>
+  `送られたデータを読み取れませんでした（送信が途中で切れたか、データの形式が壊れています）。何も受け付けていません。もう一度ファイルを選んでから「${button}」を押してください。`;
+
+/**
+ * Any path parameter fits: a request line longer than the HTTP parser takes never reaches the
+ * router, so a page token of any length the token format allows (its ids are 40 characters at
+ * most, and its cycle names any year) gets to its handler, which checks it.
+ */
+export const MAX_PARAM_LENGTH = maxHeaderSize;
+
+/** A page for the errors the router answers before any hook runs, with the headers every page has. */
+async function frameworkError(app: FastifyInstance, ctx: WebContext, err: FastifyError, reply: FastifyReply): Promise<void> {
+  ctx.log(`web: ${reply.request.method} ${reply.request.url.slice(0, 200)} refused: ${err.code}`);
+  // Helmet's headers are set by a hook these errors skip: taken from a request that had them.
+  const { headers } = await app.inject({ method: 'GET', url: '/healthz' });
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^(content-|date$|connection$|keep-alive$|transfer-encoding$)/.test(name) && value !== undefined) reply.header(name, value);
+  }
+  reply
+    .code(400)
+    .type('text/html; charset=utf-8')
+    .send(page('アドレスが正しくありません', html`<h1>アドレスが正しくありません</h1><p>このアドレスは開けません。届いたメールのリンクをそのまま開いてください。</p>`));
+}
+
+export function buildWebApp(ctx: WebContext, opts: Pick<WebServerOptions, 'trustProxy'> = {}): FastifyInstance {
+  const app: FastifyInstance = Fastify({
+    logger: false,
+    trustProxy: opts.trustProxy ?? false,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: (err, req, reply) => void frameworkError(app, ctx, err, reply),
+  });
   app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -73,8 +182,8 @@ export function buildWebApp(ctx: WebContext): FastifyInstance {
   return app;
 }
 
-export async function startWebServer(ctx: WebContext, opts: { host?: string; port?: number } = {}): Promise<WebServer> {
-  const app = buildWebApp(ctx);
+export async function startWebServer(ctx: WebContext, opts: WebServerOptions = {}): Promise<WebServer> {
+  const app = buildWebApp(ctx, opts);
   const host = opts.host ?? '127.0.0.1';
   await app.listen({ host, port: opts.port ?? 0 });
   const address = app.server.address();
