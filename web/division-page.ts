@@ -15,7 +15,7 @@ import { readPageToken, type ReturnTarget } from '../inbound/return-tokens';
 import { cycleStatusQuery, type DivisionState, type DivisionStatus, divisionStatusQuery } from '../workflows/definitions';
 import { type Html, html } from './html';
 import { page } from './layout';
-import { type WebContext, UPLOAD_LIMIT_BYTES } from './server';
+import { MALFORMED, malformedUploadText, readFilePart, readMultipart, type WebContext, UPLOAD_LIMIT_BYTES } from './server';
 
 /**
  * A division's own page, `/r/<token>`, linked from every mail it gets: the deadline, where its
@@ -196,21 +196,18 @@ export async function registerDivisionPages(app: FastifyInstance, ctx: WebContex
     if (!view) return;
     const refuse = (code: number, message: string) => send(reply, code, divisionPage(view, req.params.token, { ok: false, headline: message, points: [] }));
     if (!req.isMultipart()) return refuse(400, 'ファイルを選んでから「提出する」を押してください。');
-    const part = await req.file();
-    if (!part || !part.filename) return refuse(400, 'ファイルが選ばれていません。入力した様式を選んでから「提出する」を押してください。');
-    const tooLarge = () => refuse(413, `ファイルが大きすぎます（上限は${UPLOAD_LIMIT_BYTES / 1024 / 1024}MBです）。お送りした回答様式に入力したファイルは通常1MBに満たない大きさです。`);
-    let data: Buffer;
-    try {
-      data = await part.toBuffer();
-    } catch (err) {
-      if (err instanceof app.multipartErrors.RequestFileTooLargeError) return tooLarge();
-      throw err;
+    const upload = await readMultipart(async () => {
+      const part = await req.file();
+      return part?.filename ? readFilePart(app, part) : undefined;
+    });
+    if (upload === MALFORMED) return refuse(400, malformedUploadText('提出する'));
+    if (!upload) return refuse(400, 'ファイルが選ばれていません。入力した様式を選んでから「提出する」を押してください。');
+    if (upload.truncated) {
+      return refuse(413, `ファイルが大きすぎます（上限は${UPLOAD_LIMIT_BYTES / 1024 / 1024}MBです）。お送りした回答様式に入力したファイルは通常1MBに満たない大きさです。`);
     }
-    // The parser cuts a file at the limit; whether it raises for it depends on timing.
-    if (part.file.truncated) return tooLarge();
     const outcome = await submitReturn(ctx.client, ctx.dataDir, {
       ...view.target,
-      file: { data, fileName: part.filename },
+      file: upload,
       channel: 'upload',
       submittedBy: `page:${view.target.divisionId} (${req.ip})`,
     });

@@ -15,7 +15,7 @@ import { CSRF_FIELD, MULTIPART_FORM, type OfficeAuth, type OfficeContext, refuse
 import { type Session, sameToken } from './office-sessions';
 import { escalationRungs } from './workflow-history';
 import { CHANNEL_NAMES, describeOutcome, submitReturn } from '../inbound/submit-return';
-import { UPLOAD_LIMIT_BYTES } from './server';
+import { MALFORMED, malformedUploadText, readFilePart, readMultipart, type Upload, UPLOAD_LIMIT_BYTES } from './server';
 
 /**
  * The reform office's pages under /office, behind its login: a cycle's progress, each
@@ -367,22 +367,23 @@ ${owes && html`<form method="post" action="${action('excuse')}">${csrf}<p><label
       return refuseForm(reply);
     };
     if (!req.isMultipart()) return refuse(reply, 400, 'ファイルを選んでから「代理で提出する」を押してください。');
-    let token: unknown;
-    let file: { data: Buffer; fileName: string; truncated: boolean } | undefined;
-    for await (const part of req.parts()) {
-      if (part.type === 'field') {
-        if (part.fieldname === CSRF_FIELD) token = part.value;
-        continue;
+    const body = await readMultipart(async () => {
+      let token: unknown;
+      let file: Upload | undefined;
+      for await (const part of req.parts()) {
+        if (part.type === 'field') {
+          if (part.fieldname === CSRF_FIELD) token = part.value;
+          continue;
+        }
+        // The token comes before the file in the form: a file without it is not even read.
+        if (!sameToken(token, session.csrf)) return undefined;
+        file = await readFilePart(app, part);
       }
-      // The token comes before the file in the form: a file without it is not even read.
-      if (!sameToken(token, session.csrf)) return forbidden();
-      const data = await part.toBuffer().catch((err: unknown) => {
-        if (err instanceof app.multipartErrors.RequestFileTooLargeError) return undefined;
-        throw err;
-      });
-      file = { data: data ?? Buffer.alloc(0), fileName: part.filename, truncated: data === undefined || part.file.truncated };
-    }
-    if (!sameToken(token, session.csrf)) return forbidden();
+      return sameToken(token, session.csrf) ? { file } : undefined;
+    });
+    if (body === MALFORMED) return refuse(reply, 400, malformedUploadText('代理で提出する'));
+    if (!body) return forbidden();
+    const { file } = body;
     return act(req, reply, divisionPath(cycleId, divisionId), async (actor) => {
       if (!file || !file.fileName) throw new UserError('ファイルが選ばれていません。課から届いた様式を選んでから「代理で提出する」を押してください。');
       if (file.truncated) throw new UserError(`ファイルが大きすぎます（上限は${UPLOAD_LIMIT_BYTES / 1024 / 1024}MBです）。`);
