@@ -141,17 +141,16 @@ export function registerOfficeAuth(app: FastifyInstance, ctx: OfficeContext): Of
     if (!sameToken(field(req, CSRF_FIELD), req.cookies[LOGIN_COOKIE])) {
       return showLogin(req, reply, 403, { next, user, notice: { kind: 'bad', text: 'ログインの画面が古くなっています。もう一度ユーザー名とパスワードを入力してください。' } });
     }
-    const wait = throttle.waitMs(user, req.ip);
-    if (wait > 0) {
-      const text = `ログインの失敗が続いたため、しばらく受け付けません。${Math.ceil(wait / 1000)}秒ほど待ってから、もう一度お試しください。`;
+    const attempt = await throttle.attempt(user, req.ip, () => verifyOfficeLogin(ctx.dataDir, user, textField(req, 'password')));
+    if (attempt.kind === 'wait') {
+      const why = attempt.busy ? '同じユーザー名か同じ接続元からのログインを確かめている途中のため、受け付けませんでした。' : 'ログインの失敗が続いたため、しばらく受け付けません。';
+      const text = `${why}${Math.ceil(attempt.ms / 1000)}秒ほど待ってから、もう一度お試しください。`;
       return showLogin(req, reply, 429, { next, user, notice: { kind: 'bad', text } });
     }
-    if (!(await verifyOfficeLogin(ctx.dataDir, user, textField(req, 'password')))) {
-      throttle.failed(user, req.ip);
+    if (!attempt.ok) {
       ctx.log(`office: failed login for ${JSON.stringify(user)} from ${req.ip}`);
       return showLogin(req, reply, 401, { next, user, notice: { kind: 'bad', text: 'ユーザー名またはパスワードが違います。' } });
     }
-    throttle.succeeded(user, req.ip);
     // A new id at every login: an id someone planted before it opens nothing.
     sessions.close(req.cookies[SESSION_COOKIE]);
     const { id } = sessions.open(user);
