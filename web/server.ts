@@ -130,7 +130,7 @@ async function frameworkError(app: FastifyInstance, ctx: WebContext, err: Fastif
   // Helmet's headers are set by a hook these errors skip: taken from a request that had them.
   const { headers } = await app.inject({ method: 'GET', url: '/healthz' });
   for (const [name, value] of Object.entries(headers)) {
-    if (!/^(content-|date$|connection$|keep-alive$|transfer-encoding$)/.test(name) && value !== undefined) reply.header(name, value);
+    if (!/^(content-type|content-length|date|connection|keep-alive|transfer-encoding)$/.test(name) && value !== undefined) reply.header(name, value);
   }
   reply
     .code(400)
