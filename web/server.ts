@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { maxHeaderSize } from 'node:http';
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import cookie from '@fastify/cookie';
@@ -7,7 +7,7 @@ import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import multipart, { type MultipartFile } from '@fastify/multipart';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { UserError } from '../master/store';
 import { RETURN_FILE_LIMITS } from '../sheets/read-return-file';
 import { registerDivisionPages } from './division-page';
@@ -124,18 +124,30 @@ export const malformedUploadText = (button: string) =>
  */
 export const MAX_PARAM_LENGTH = maxHeaderSize;
 
-/** A page for the errors the router answers before any hook runs, with the headers every page has. */
-async function frameworkError(app: FastifyInstance, ctx: WebContext, err: FastifyError, reply: FastifyReply): Promise<void> {
-  ctx.log(`web: ${reply.request.method} ${reply.request.url.slice(0, 200)} refused: ${err.code}`);
-  // Helmet's headers are set by a hook these errors skip: taken from a request that had them.
-  const { headers } = await app.inject({ method: 'GET', url: '/healthz' });
-  for (const [name, value] of Object.entries(headers)) {
-    if (!/^(content-type|content-length|date|connection|keep-alive|transfer-encoding)$/.test(name) && value !== undefined) reply.header(name, value);
-  }
-  reply
-    .code(400)
-    .type('text/html; charset=utf-8')
-    .send(page('アドレスが正しくありません', html`<h1>アドレスが正しくありません</h1><p>このアドレスは開けません。届いたメールのリンクをそのまま開いてください。</p>`));
+/** For a request refused before it is routed: a link cut, padded or garbled on its way. */
+const UNREADABLE_REQUEST = page(
+  'アドレスが正しくありません',
+  html`<h1>アドレスが正しくありません</h1><p>このアドレスは開けません（長すぎるか、壊れています）。届いたメールのリンクをそのまま開いてください。</p>`,
+);
+
+/**
+ * Helmet's headers, for the answers given before routing, which skip the hook that sets them:
+ * taken once from a request served normally (they are the same for every page).
+ */
+function securityHeaders(app: FastifyInstance): () => Promise<Record<string, string>> {
+  let taken: Promise<Record<string, string>> | undefined;
+  return () =>
+    (taken ??= app.inject({ method: 'GET', url: '/healthz' }).then(
+      ({ headers }) =>
+        Object.fromEntries(
+          Object.entries(headers).filter((e): e is [string, string] => typeof e[1] === 'string' && !/^(content-type|content-length|date|connection|keep-alive|transfer-encoding)$/.test(e[0])),
+        ),
+      // A server shutting down: the page goes without them, and the next one tries again.
+      () => {
+        taken = undefined;
+        return {};
+      },
+    ));
 }
 
 export function buildWebApp(ctx: WebContext, opts: Pick<WebServerOptions, 'trustProxy'> = {}): FastifyInstance {
@@ -143,8 +155,25 @@ export function buildWebApp(ctx: WebContext, opts: Pick<WebServerOptions, 'trust
     logger: false,
     trustProxy: opts.trustProxy ?? false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    frameworkErrors: (err, req, reply) => void frameworkError(app, ctx, err, reply),
+    // A URL the router cannot decode (a broken %-escape).
+    frameworkErrors: (err, req, reply) => {
+      ctx.log(`web: ${req.method} ${req.url.slice(0, 200)} refused: ${err.code}`);
+      void headers().then((h) => (reply as FastifyReply).headers(h).code(400).type('text/html; charset=utf-8').send(UNREADABLE_REQUEST));
+    },
+    // What the HTTP parser refuses: a request line or headers over its limit, a malformed request.
+    clientErrorHandler: (err, socket) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return;
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const body = Buffer.from(UNREADABLE_REQUEST);
+      void headers()
+        .then((h) => {
+          const lines = Object.entries({ ...h, 'content-type': 'text/html; charset=utf-8', 'content-length': String(body.length) }).map(([name, value]) => `${name}: ${value}\r\n`);
+          if (socket.writable) socket.write(Buffer.concat([Buffer.from(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${lines.join('')}\r\n`), body]));
+        })
+        .finally(() => socket.destroy(err));
+    },
   });
+  const headers = securityHeaders(app);
   app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,

@@ -178,11 +178,16 @@ describe('page tokens as long as the domain allows', () => {
     }
   });
 
-  it('answers a token longer than any the format allows, and a broken escape, with an HTML page and the security headers', async () => {
+  it('answers a token longer than any the format allows, one longer than HTTP takes, and a broken escape, with an HTML page and the security headers', async () => {
     const long = await fetch(`${web}/r/${'a'.repeat(5_000)}.${'b'.repeat(43)}`);
     expect(long.status).toBe(404);
     expectHtmlWithHeaders(long);
     expect(await long.text()).toContain('このリンクは使えません');
+    // Longer than the HTTP parser takes at all.
+    const huge = await fetch(`${web}/r/${'a'.repeat(20_000)}`);
+    expect(huge.status).toBe(431);
+    expectHtmlWithHeaders(huge);
+    expect(await huge.text()).toContain('届いたメールのリンクをそのまま開いてください');
     const broken = await fetch(`${web}/r/abc%zz`);
     expect(broken.status).toBe(400);
     expectHtmlWithHeaders(broken);
