@@ -1,10 +1,11 @@
 /**
  * The child process side of `readReturnFile`: it says it is ready, takes one file, checks its
- * zip container, reads the workbook, answers and exits. Everything that parses what a division
- * sent runs here, under the time and memory limits its parent holds it to.
+ * zip container, reads the workbook from the parts verified there, answers and exits.
+ * Everything that parses what a division sent runs here, under the time and memory limits its
+ * parent holds it to.
  */
 import type { ExpectedReturn, ReturnReading } from './read-return-sheet';
-import { checkZipContainer, type ContainerLimits } from './return-file-checks';
+import { type ContainerLimits, verifyZipContainer } from './return-file-checks';
 
 export interface ReadJob {
   /** The file; IPC hands a Buffer over as a Uint8Array. */
@@ -24,11 +25,11 @@ const MEMORY_CHECK_MS = 50;
 async function read(job: ReadJob): Promise<ReadReply> {
   try {
     const data = Buffer.from(job.data.buffer, job.data.byteOffset, job.data.byteLength);
-    const problem = await checkZipContainer(data, job.limits);
-    if (problem) return { type: 'reading', reading: { ok: false, problems: [problem], answers: [] } };
+    const container = await verifyZipContainer(data, job.limits);
+    if ('problem' in container) return { type: 'reading', reading: { ok: false, problems: [container.problem], answers: [] } };
     // exceljs takes half a second to load: only for a file that passed the checks.
     const { readReturnSheet } = require('./read-return-sheet') as typeof import('./read-return-sheet');
-    return { type: 'reading', reading: await readReturnSheet(data, job.expected) };
+    return { type: 'reading', reading: await readReturnSheet(container.verified, job.expected) };
   } catch (err) {
     return { type: 'failed', error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
   }

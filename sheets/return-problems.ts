@@ -81,6 +81,12 @@ export const RETURN_PROBLEMS = {
     `ファイル全体を展開すると${megabytes(size)}以上になり、上限（${megabytes(limit)}）を超えます。お送りした回答様式に入力して提出してください`),
   partSizeMismatch: kind('part-size-mismatch', (part: string) =>
     `ファイル内の「${part}」の大きさの記録が中身と合いません（壊れているか、手を加えられたファイルです）。回答様式をもう一度保存し、そのファイルを提出してください`),
+  partCrcMismatch: kind('part-crc-mismatch', (part: string) =>
+    `ファイル内の「${part}」が壊れています（中身が保存時の検査値（CRC-32）と合いません。壊れたか、保存の後で手を加えられたファイルです）。` +
+    'このファイルは読みません。お送りした回答様式をExcelで開いて保存し直し、そのファイルを提出してください'),
+  duplicatePart: kind('duplicate-part', (part: string) =>
+    `ファイル内に「${part}」が2つあり、どちらが回答なのか決められません（壊れたか、手を加えられたファイルです）。` +
+    'このファイルは読みません。お送りした回答様式をExcelで開いて保存し直し、そのファイルを提出してください'),
   xmlDoctype: kind('xml-doctype', (part: string) =>
     `ファイル内の「${part}」にDOCTYPE宣言があります。Excelが保存するファイルにはないもので、安全のため読みません。お送りした回答様式に入力し、Excelで保存して提出してください`),
 

@@ -218,3 +218,33 @@ export async function corruptedSheetData(sheet: Buffer): Promise<Buffer> {
     return { name, deflated, crc: crc32(data), size: data.length };
   }));
 }
+
+/**
+ * The sheet XML with the mark in `cell` changed to another of the marks, as a hex editor would
+ * change it: the cell points at another shared string, nothing else moves.
+ */
+export async function remarkedSheetXml(sheet: Buffer, cell: string): Promise<{ original: Buffer; remarked: Buffer; mark: string }> {
+  const parts = await zipParts(sheet);
+  const original = parts.get(SHEET)!;
+  const strings = [...parts.get('xl/sharedStrings.xml')!.toString('utf8').matchAll(/<si><t[^>]*>([^<]*)<\/t><\/si>/g)].map((match) => match[1]);
+  const xml = original.toString('utf8');
+  const at = new RegExp(`(<c r="${cell}"[^>]*t="s"[^>]*><v>)(\\d+)(</v>)`).exec(xml);
+  if (!at) throw new Error(`the sheet has no shared-string cell ${cell}`);
+  const mark = ['○', '△', '×'].find((candidate) => candidate !== strings[Number(at[2])])!;
+  const index = strings.indexOf(mark);
+  if (index < 0) throw new Error(`the sheet's shared strings have no ${mark}`);
+  const remarked = Buffer.from(xml.replace(at[0], `${at[1]}${index}${at[3]}`), 'utf8');
+  return { original, remarked, mark };
+}
+
+/** The file with its sheet XML changed after saving: `remarked` stored under the CRC-32 and size of the bytes Excel saved, as its headers recorded them. */
+export async function afterCrcRecorded(sheet: Buffer, remarked: Buffer, original: Buffer): Promise<Buffer> {
+  const parts = await zipParts(sheet);
+  return writeZip([...parts].map(([name, data]) => (name === SHEET ? { name, data: remarked, crc: crc32(original) } : { name, data })));
+}
+
+/** The file with a second copy of its sheet XML at the end, under `name` (the same name, or one that a zip reader takes for it). */
+export async function withSecondSheet(sheet: Buffer, second: Buffer, name = SHEET): Promise<Buffer> {
+  const parts = await zipParts(sheet);
+  return writeZip([...[...parts].map(([part, data]) => ({ name: part, data })), { name, data: second }]);
+}

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readInChild, readReturnFile, RETURN_FILE_LIMITS, type ReturnFileLimits } from '../../sheets/read-return-file';
 import type { ReturnReading } from '../../sheets/read-return-sheet';
-import { checkFileBytes, checkZipContainer } from '../../sheets/return-file-checks';
+import { checkFileBytes, verifyZipContainer } from '../../sheets/return-file-checks';
 import {
+  afterCrcRecorded,
   afterXmlDeclaration,
   compoundFile,
   corruptedSheetData,
@@ -17,7 +18,9 @@ import {
   MB,
   macroWorkbook,
   odsFile,
+  remarkedSheetXml,
   withParts,
+  withSecondSheet,
   writeZip,
   xlsWorkbook,
   zipParts,
@@ -164,6 +167,57 @@ describe.concurrent('readReturnFile: files that are not an xlsx, told by content
   });
 });
 
+describe('readReturnFile: a filled sheet whose answer cells were changed inside the zip', () => {
+  const CELL = 'O12';
+  const NO = 14;
+  const DAMAGED = 'ファイル内の「xl/worksheets/sheet1.xml」が壊れています（中身が保存時の検査値（CRC-32）と合いません。壊れたか、保存の後で手を加えられたファイルです）。' +
+    'このファイルは読みません。お送りした回答様式をExcelで開いて保存し直し、そのファイルを提出してください';
+  const TWICE = 'ファイル内に「xl/worksheets/sheet1.xml」が2つあり、どちらが回答なのか決められません（壊れたか、手を加えられたファイルです）。' +
+    'このファイルは読みません。お送りした回答様式をExcelで開いて保存し直し、そのファイルを提出してください';
+  let sheetXml: Awaited<ReturnType<typeof remarkedSheetXml>>;
+  beforeAll(async () => {
+    sheetXml = await remarkedSheetXml(filled, CELL);
+  });
+
+  it('reads the changed mark when the zip records it honestly: the change alone is a valid answer', async () => {
+    const honest = await withParts(filled, (parts) => parts.set('xl/worksheets/sheet1.xml', sheetXml.remarked));
+    const reading = await read(honest);
+    expect(reading.answers.find((answer) => answer.no === NO)?.mark).toBe(sheetXml.mark);
+    expect(reading.answers.find((answer) => answer.no === NO)?.mark).not.toBe(seedAnswer(NO).mark);
+  });
+
+  it('refuses it when the bytes no longer match the CRC-32 recorded when it was saved', async () => {
+    const tampered = await afterCrcRecorded(filled, sheetXml.remarked, sheetXml.original);
+    expect(await refusedFor(tampered)).toEqual({ code: 'part-crc-mismatch', message: DAMAGED });
+  });
+
+  it('refuses a CRC-32 mismatch in the child too, where the parts are inflated', async () => {
+    const tampered = await afterCrcRecorded(filled, sheetXml.remarked, sheetXml.original);
+    expect(await verifyZipContainer(tampered, RETURN_FILE_LIMITS)).toEqual({ problem: { code: 'part-crc-mismatch', message: DAMAGED } });
+  });
+
+  it.each([
+    ['under the same name', 'xl/worksheets/sheet1.xml'],
+    ['under a name that differs only in case', 'xl/worksheets/Sheet1.xml'],
+    ['under a name with a "." segment, which JSZip resolves to the same part', 'xl/./worksheets/sheet1.xml'],
+    ['under a name with an empty segment', 'xl//worksheets/sheet1.xml'],
+  ])('refuses a second copy of the worksheet with a changed mark, %s', async (_, name) => {
+    const twice = await withSecondSheet(filled, sheetXml.remarked, name);
+    expect(await refusedFor(twice)).toEqual({ code: 'duplicate-part', message: TWICE });
+  });
+
+  it('gives exceljs only the verified parts, re-packed as a zip that passes the same checks', async () => {
+    const verified = async (data: Buffer) => {
+      const container = await verifyZipContainer(data, RETURN_FILE_LIMITS);
+      if ('problem' in container) throw new Error(container.problem.message);
+      return container.verified;
+    };
+    const repacked = await verified(filled);
+    expect(await zipParts(repacked)).toEqual(await zipParts(filled));
+    expect(await verified(repacked)).toEqual(repacked);
+  });
+});
+
 describe.concurrent('readReturnFile: hostile zips, stopped before exceljs opens them', () => {
   it('too many parts', async () => {
     const many = await withParts(filled, (parts) => {
@@ -203,7 +257,7 @@ describe.concurrent('readReturnFile: hostile zips, stopped before exceljs opens 
   it('stops inflating the lying part at once, even in this process', async () => {
     const bomb = await lyingBomb(filled, 1024);
     const started = performance.now();
-    expect(await checkZipContainer(bomb, RETURN_FILE_LIMITS)).toMatchObject({ code: 'part-size-mismatch' });
+    expect(await verifyZipContainer(bomb, RETURN_FILE_LIMITS)).toMatchObject({ problem: { code: 'part-size-mismatch' } });
     // Inflating the gigabyte takes about 2 s, and scanning it for a DOCTYPE several more.
     expect(performance.now() - started).toBeLessThan(1_500);
   });
