@@ -44,7 +44,7 @@ export interface MailFailure {
 export interface Mailer {
   /** Sends unless this cycle's outbox already records the key. */
   sendOnce(dataDir: string, cycleId: string, mail: OutgoingMail): Promise<MailReceipt>;
-  /** Sends now, with the Message-ID given: for answers whose caller keeps its own record. */
+  /** Sends an answer now, marked auto-replied, with the Message-ID given: for answers whose caller keeps its own record. */
   send(mail: Omit<OutgoingMail, 'key'> & { messageId: string; inReplyTo?: string }): Promise<void>;
   close(): void;
 }
@@ -101,7 +101,9 @@ export function createMailer(smtpUrl: string): Mailer {
       return receipt;
     },
     async send(mail) {
-      await transport.sendMail({ ...mail, references: mail.inReplyTo });
+      // RFC 3834: an answer says it is one, so that no auto-responder answers it back; Exchange
+      // reads the second header for the same.
+      await transport.sendMail({ ...mail, references: mail.inReplyTo, headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' } });
     },
     close: () => transport.close(),
   };

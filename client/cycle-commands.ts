@@ -7,6 +7,8 @@ import { type Command, Option } from 'commander';
 import { cycleFiles } from '../activities/file-store';
 import type { MailFailure } from '../activities/mailer';
 import { loadSnapshot } from '../activities/snapshot';
+import { DROP_REASON_NAMES, type DroppedMail, droppedLogPath, droppedSince } from '../inbound/dropped-mail';
+import type { DropReason } from '../inbound/mail-sender';
 import { cycleId, TASK_QUEUE } from '../domain/cycle';
 import { divisionById } from '../domain/division-directory';
 import { type EscalationPolicyInput, parseEscalationPolicy } from '../domain/escalation-policy';
@@ -108,6 +110,22 @@ function renderTrouble(trouble: readonly MailFailure[]): string[] {
   ];
 }
 
+/** How far back `cycle status` looks for mail dropped unanswered. */
+const DROPPED_DAYS = 30;
+
+function renderDropped(dropped: readonly DroppedMail[], dir: string): string[] {
+  if (dropped.length === 0) return [];
+  const counts = new Map<DropReason, number>();
+  for (const mail of dropped) counts.set(mail.reason, (counts.get(mail.reason) ?? 0) + 1);
+  const last = dropped.at(-1)!;
+  return [
+    `⚠ 返信用アドレスに届いたメール${dropped.length}通を、受け付けず返信もせずに破棄しました（過去${DROPPED_DAYS}日。` +
+      `${[...counts].map(([reason, n]) => `${DROP_REASON_NAMES[reason]} ${n}`).join('、')}）。` +
+      `最後: ${japaneseDateTime(last.receivedAt)} 差出人 ${last.from || '(なし)'}「${last.subject}」。課からの提出が含まれていないか、一覧で確認してください: ${droppedLogPath(dir)}`,
+    '',
+  ];
+}
+
 function renderStatus(status: CycleStatus, rungs: ReadonlyMap<string, number>): string {
   const counts = new Map<DivisionState, number>();
   for (const d of status.divisions) counts.set(d.state, (counts.get(d.state) ?? 0) + 1);
@@ -131,10 +149,11 @@ async function runStatus(opts: { year?: string; json?: boolean }): Promise<void>
     const status = await cycleStatus(client, dir, id);
     const rungs = rungsReached(dir, id);
     const trouble = mailTrouble(dir, id);
+    const dropped = await droppedSince(dir, new Date(Date.now() - DROPPED_DAYS * 24 * 60 * 60 * 1000).toISOString());
     process.stdout.write(
       opts.json
-        ? `${JSON.stringify({ ...status, rungsReached: Object.fromEntries(rungs), mailTrouble: trouble }, null, 2)}\n`
-        : [...renderTrouble(trouble), renderStatus(status, rungs)].join('\n'),
+        ? `${JSON.stringify({ ...status, rungsReached: Object.fromEntries(rungs), mailTrouble: trouble, droppedMail: dropped }, null, 2)}\n`
+        : [...renderTrouble(trouble), ...renderDropped(dropped, dir), renderStatus(status, rungs)].join('\n'),
     );
   });
 }

@@ -26,6 +26,7 @@ async function runWorker(): Promise<void> {
   const { startWorker } = require('../worker/worker') as typeof import('../worker/worker');
   const { startChannels } = require('../stack/channels') as typeof import('../stack/channels');
   const { imapMailboxFromEnv } = require('../inbound/imap-poller') as typeof import('../inbound/imap-poller');
+  const { listenerLimits } = require('../inbound/mail-listener') as typeof import('../inbound/mail-listener');
   const { trustProxySetting } = require('../web/server') as typeof import('../web/server');
   const env = process.env;
   const port = (name: string) => {
@@ -41,7 +42,7 @@ async function runWorker(): Promise<void> {
         smtpUrl: settings.smtpUrl,
         inbound: settings.inbound,
         web: { host: env.TORIMATOME_WEB_HOST || '127.0.0.1', port: port('TORIMATOME_WEB_PORT'), trustProxy: trustProxySetting(env) },
-        mail: env.TORIMATOME_MAIL_PORT ? { host: env.TORIMATOME_MAIL_HOST || '127.0.0.1', port: port('TORIMATOME_MAIL_PORT') } : undefined,
+        mail: env.TORIMATOME_MAIL_PORT ? { host: env.TORIMATOME_MAIL_HOST || '127.0.0.1', port: port('TORIMATOME_MAIL_PORT'), limits: listenerLimits(env) } : undefined,
         imap: imapMailboxFromEnv(env),
         log: say,
       })

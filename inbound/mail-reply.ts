@@ -9,6 +9,8 @@ import { loadSnapshot } from '../activities/snapshot';
 import { divisionById } from '../domain/division-directory';
 import { loadDirectory, writeFileAtomic } from '../master/store';
 import { closedRefusal, cycleClosed, describeOutcome, reformOfficeContact, submitReturn } from './submit-return';
+import { recordDropped } from './dropped-mail';
+import { type DropReason, judgeSender } from './mail-sender';
 import { cityDomainsFor, type InboundSettings, replyAddress, returnAddressFor, tagOf } from './return-address';
 import { findTagTarget, pageToken, returnTag, type ReturnTarget } from './return-tokens';
 
@@ -29,19 +31,12 @@ export interface ReplyDeps {
   log: (line: string) => void;
 }
 
-export type ReplyDisposition =
-  | 'checked'
-  | 'duplicate'
-  | 'outsideSender'
-  | 'noReturnAddress'
-  | 'forgedTag'
-  | 'closed'
-  | 'noAttachment'
-  | 'severalAttachments'
-  | 'refused';
+export type ReplyDisposition = 'checked' | 'duplicate' | 'dropped' | 'closed' | 'noAttachment' | 'severalAttachments' | 'refused';
 
 export interface ReplyOutcome {
   disposition: ReplyDisposition;
+  /** Why a dropped message was dropped. */
+  dropped?: DropReason;
   target?: ReturnTarget;
   /** Whom the answer went to, if anyone. */
   answeredTo?: string;
@@ -53,7 +48,16 @@ interface InboundRecord {
   from: string;
   receivedAt: string;
   disposition: ReplyDisposition;
+  dropped?: DropReason;
   target?: ReturnTarget;
+  /** Why the answer could not be sent, when the relay refused its address for good. */
+  answerFailed?: string;
+}
+
+/** The envelope of a message: on the listener, MAIL FROM ('' for the null sender) and RCPT TO. */
+export interface ReplyEnvelope {
+  mailFrom?: string;
+  rcptTo?: string[];
 }
 
 const inboundDir = (dataDir: string) => join(dataDir, 'inbound', 'mail');
@@ -68,69 +72,86 @@ function attachedFiles(attachments: Attachment[]): Attachment[] {
 
 const SHEET_EXPLAIN = '様式の「説明」列に各項目の理由を書き、このメールに添付して返信してください（専用ページの欄にも書けます）:';
 
-export async function handleReply(deps: ReplyDeps, raw: Buffer, envelope: { rcptTo?: string[] } = {}): Promise<ReplyOutcome> {
+/** A relay's answer that will not change on a retry: a 5xx, or an address it cannot route. */
+const isPermanent = (err: unknown) => {
+  const failure = err as { responseCode?: number; code?: string };
+  return (failure.responseCode ?? 0) >= 500 || failure.code === 'EENVELOPE';
+};
+
+/** Whether mail to `address` reaches this listener: the return address, plain or with a tag. */
+export async function isReturnRecipient(deps: Pick<ReplyDeps, 'dataDir' | 'settings'>, address: string): Promise<boolean> {
+  const { directory } = await loadDirectory(deps.dataDir);
+  const returnAddress = returnAddressFor(deps.settings, directory).toLowerCase();
+  return address.toLowerCase() === returnAddress || tagOf(address, returnAddress) !== undefined;
+}
+
+export async function handleReply(deps: ReplyDeps, raw: Buffer, envelope: ReplyEnvelope = {}): Promise<ReplyOutcome> {
   const mail = await simpleParser(raw);
   const messageId = mail.messageId ?? `<sha256-${sha256(raw)}@torimatome.invalid>`;
   const key = sha256(messageId);
   const recordPath = join(inboundDir(deps.dataDir), `${key}.json`);
   if (existsSync(recordPath)) {
     deps.log(`mail ${messageId}: already taken, not again`);
-    return { disposition: 'duplicate', target: (JSON.parse(await readFile(recordPath, 'utf8')) as InboundRecord).target };
+    const earlier = JSON.parse(await readFile(recordPath, 'utf8')) as InboundRecord;
+    return { disposition: 'duplicate', dropped: earlier.dropped, target: earlier.target };
   }
-  // The message itself is kept first: whatever happens next, nothing a division sent is lost.
-  await writeFileAtomic(join(inboundDir(deps.dataDir), `${key}.eml`), raw);
+  const record = async (outcome: ReplyOutcome & { from: string; answerFailed?: string }): Promise<ReplyOutcome> => {
+    const { answeredTo, from, ...kept } = outcome;
+    const entry: InboundRecord = { messageId, from, receivedAt: new Date().toISOString(), ...kept };
+    await writeFileAtomic(recordPath, `${JSON.stringify(entry, null, 2)}\n`);
+    deps.log(`mail ${messageId} from ${from || '(no sender)'}: ${outcome.disposition}${outcome.dropped ? ` (${outcome.dropped})` : ''}`);
+    return { disposition: outcome.disposition, dropped: outcome.dropped, target: outcome.target, answeredTo };
+  };
 
-  const from = addressesOf(mail.from)[0] ?? '';
-  const subject = mail.subject ?? '';
-  const recipients = [...(envelope.rcptTo ?? []), ...addressesOf(mail.to), ...addressesOf(mail.cc)];
   const { directory: current } = await loadDirectory(deps.dataDir);
   const returnAddress = returnAddressFor(deps.settings, current);
+  const recipients = [...(envelope.rcptTo ?? []), ...addressesOf(mail.to), ...addressesOf(mail.cc)];
+  const returnPath = mail.headerLines.find((h) => h.key === 'return-path');
+  const verdict = judgeSender({
+    headerLines: mail.headerLines,
+    envelopeFrom: envelope.mailFrom ?? (returnPath && returnPath.line.slice(returnPath.line.indexOf(':') + 1).trim().replace(/^<|>$/g, '')),
+    cityDomains: cityDomainsFor(deps.settings, current),
+    returnAddress,
+    trustedAuthservId: deps.settings.trustedAuthservId,
+  });
+  const tags = recipients.flatMap((r) => tagOf(r, returnAddress) ?? []);
+  const target = verdict.answerable && tags.length > 0 ? await findTagTarget(deps.dataDir, deps.tokenKey, tags[0]!) : undefined;
+  if (!verdict.answerable || !target) {
+    const reason: DropReason = !verdict.answerable ? verdict.reason : tags.length === 0 ? 'no-return-address' : 'forged-tag';
+    const from = mail.headerLines.find((h) => h.key === 'from')?.line.slice('from:'.length).trim() ?? '';
+    // Never answered, never kept: an answer to a stranger is spam sent in the city's name.
+    await recordDropped(deps.dataDir, { receivedAt: new Date().toISOString(), reason, messageId, from, envelopeFrom: envelope.mailFrom, to: recipients, subject: mail.subject ?? '', bytes: raw.length });
+    return record({ disposition: 'dropped', dropped: reason, from: from.slice(0, 200) });
+  }
+  const from = verdict.address;
+  // The message itself is kept first: whatever happens next, nothing a division sent is lost.
+  await writeFileAtomic(join(inboundDir(deps.dataDir), `${key}.eml`), raw);
+  const subject = mail.subject ?? '';
 
-  const finish = async (disposition: ReplyDisposition, answer?: { subject: string; lines: string[]; target?: ReturnTarget }): Promise<ReplyOutcome> => {
-    let answeredTo: string | undefined;
-    if (answer && from) {
-      const target = answer.target;
-      const pageLine = target && deps.settings.publicUrl ? ['', '回答の状況は専用ページでも確認できます:', new URL(`/r/${pageToken(deps.tokenKey, target)}`, deps.settings.publicUrl).toString()] : [];
+  const finish = async (disposition: ReplyDisposition, answer: { subject: string; lines: string[]; target?: ReturnTarget }): Promise<ReplyOutcome> => {
+    const answered = answer.target;
+    const pageLine = answered && deps.settings.publicUrl ? ['', '回答の状況は専用ページでも確認できます:', new URL(`/r/${pageToken(deps.tokenKey, answered)}`, deps.settings.publicUrl).toString()] : [];
+    try {
       await deps.mailer.send({
         // Derived from the message answered, so that an answer sent again after a crash is the same message.
         messageId: `<answer.${key.slice(0, 32)}@${returnAddress.split('@')[1]}>`,
         inReplyTo: messageId,
         from: returnAddress,
         to: [from],
-        replyTo: target ? replyAddress(returnAddress, returnTag(deps.tokenKey, target)) : undefined,
+        replyTo: answered ? replyAddress(returnAddress, returnTag(deps.tokenKey, answered)) : undefined,
         subject: answer.subject,
         text: [...answer.lines, ...pageLine, '', '（このメールは torimatome から自動で送信しています）'].join('\n'),
       });
-      answeredTo = from;
+    } catch (err) {
+      // A relay that will never take the address: the message is handled all the same, or its
+      // sender's server would hand it in again for days.
+      if (!isPermanent(err)) throw err;
+      return record({ disposition, target: answered, from, answerFailed: (err as Error).message });
     }
-    const record: InboundRecord = { messageId, from, receivedAt: new Date().toISOString(), disposition, target: answer?.target };
-    await writeFileAtomic(recordPath, `${JSON.stringify(record, null, 2)}\n`);
-    deps.log(`mail ${messageId} from ${from || '(no sender)'}: ${disposition}`);
-    return { disposition, target: answer?.target, answeredTo };
+    return record({ disposition, target: answered, from, answeredTo: from });
   };
   const reSubject = `Re: ${subject}`.slice(0, 200);
 
-  const fromDomain = from.slice(from.lastIndexOf('@') + 1).toLowerCase();
-  if (!from || !cityDomainsFor(deps.settings, current).includes(fromDomain)) {
-    return finish('outsideSender', {
-      subject: `【受付できません】${reSubject}`,
-      lines: [`このアドレス（${from}）からの提出は受け付けていません。市の業務用のメールアドレスから、届いた依頼メールに返信してください。`],
-    });
-  }
-  const tags = recipients.flatMap((r) => tagOf(r, returnAddress) ?? []);
-  if (tags.length === 0) {
-    return finish('noReturnAddress', {
-      subject: `【受付できません】${reSubject}`,
-      lines: ['提出用のアドレスあてではないため、受け付けられませんでした。届いた依頼メールにそのまま返信してください（宛先を変えないでください）。'],
-    });
-  }
-  const target = await findTagTarget(deps.dataDir, deps.tokenKey, tags[0]!);
-  if (!target) {
-    return finish('forgedTag', {
-      subject: `【受付できません】${reSubject}`,
-      lines: ['宛先のアドレスが正しくないため、受け付けられませんでした。届いた依頼メールにそのまま返信してください（宛先を書き換えないでください）。'],
-    });
-  }
   const { directory } = await loadSnapshot(deps.dataDir, target.cycleId);
   const divisionName = divisionById(directory, target.divisionId).name;
   if (cycleClosed(deps.dataDir, target.cycleId)) {

@@ -11,6 +11,11 @@ export interface InboundSettings {
   returnAddress?: string;
   /** Domains whose senders may hand in returns by mail; by default those of the directory's addresses. */
   cityDomains?: string[];
+  /**
+   * The authserv-id of the city's mail server (e.g. mx.city.example): when set, a reply is taken
+   * only if that server's Authentication-Results header vouches for its From domain.
+   */
+  trustedAuthservId?: string;
 }
 
 const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();

@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { createMailer } from '../activities/mailer';
 import { type ImapMailbox, type ImapPoller, startImapPoller } from '../inbound/imap-poller';
-import { handleReply, type ReplyDeps } from '../inbound/mail-reply';
-import { type MailListener, startMailListener } from '../inbound/mail-listener';
+import { type ListenerLimits, type MailListener, startMailListener } from '../inbound/mail-listener';
+import { handleReply, isReturnRecipient, type ReplyDeps } from '../inbound/mail-reply';
 import type { InboundSettings } from '../inbound/return-address';
 import { loadTokenKey } from '../inbound/return-tokens';
 import { startWebServer, type WebServer, type WebServerOptions } from '../web/server';
@@ -25,7 +25,7 @@ export interface ChannelOptions {
   inbound: InboundSettings;
   web: WebServerOptions;
   /** Where the SMTP listener for replies listens; absent: none (replies come by IMAP or not at all). */
-  mail?: { host?: string; port?: number };
+  mail?: { host?: string; port?: number; limits?: ListenerLimits };
   /** A city's own mailbox for replies, read by IMAP. */
   imap?: ImapMailbox;
   log: (line: string) => void;
@@ -38,7 +38,18 @@ export async function startChannels(opts: ChannelOptions): Promise<Channels> {
   const inbound: InboundSettings = { ...opts.inbound, publicUrl: opts.inbound.publicUrl ?? web.url };
   const mailer = createMailer(opts.smtpUrl);
   const replies: ReplyDeps = { dataDir: opts.dataDir, client: opts.client, mailer, tokenKey, settings: inbound, log: opts.log };
-  const mail = opts.mail ? await startMailListener({ ...opts.mail, log: opts.log, handle: (raw, envelope) => handleReply(replies, raw, envelope) }) : undefined;
+  const mail = opts.mail
+    ? await startMailListener({
+        ...opts.mail,
+        log: opts.log,
+        acceptRecipient: (address) => isReturnRecipient(replies, address),
+        handle: async (raw, envelope) => {
+          const outcome = await handleReply(replies, raw, envelope);
+          // The one drop the sending server should hear of: no From could ever be answered.
+          return outcome.dropped === 'malformed-from' ? { refused: 'the From header is not one mailbox address that can be answered' } : undefined;
+        },
+      })
+    : undefined;
   const imap = opts.imap
     ? await startImapPoller({
         mailbox: opts.imap,

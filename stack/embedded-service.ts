@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../master/store';
 import { portIfFree } from './free-port';
 import { imapMailboxFromEnv } from '../inbound/imap-poller';
+import { listenerLimits } from '../inbound/mail-listener';
 import { inboundSettings, connectClient } from '../worker/settings';
 import { type RunningWorker, startWorker } from '../worker/worker';
 import { trustProxySetting } from '../web/server';
@@ -60,7 +61,7 @@ export async function startEmbeddedService(
     smtpUrl: smtp.url,
     inbound: inboundSettings(env),
     web: { host: host('TORIMATOME_WEB_HOST'), port: await port('TORIMATOME_WEB_PORT', earlier?.web, 'TORIMATOME_WEB_HOST'), trustProxy: trustProxySetting(env) },
-    mail: { host: host('TORIMATOME_MAIL_HOST'), port: await port('TORIMATOME_MAIL_PORT', earlier?.mail, 'TORIMATOME_MAIL_HOST') },
+    mail: { host: host('TORIMATOME_MAIL_HOST'), port: await port('TORIMATOME_MAIL_PORT', earlier?.mail, 'TORIMATOME_MAIL_HOST'), limits: listenerLimits(env) },
     imap: imapMailboxFromEnv(env),
     log,
   });

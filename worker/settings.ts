@@ -63,7 +63,11 @@ export function inboundSettings(env: NodeJS.ProcessEnv, webUrl?: string): Inboun
     throw new UserError(`TORIMATOME_RETURN_ADDRESS must be a plain address without +tag, e.g. returns@city.example: ${returnAddress}`);
   }
   const cityDomains = env.TORIMATOME_CITY_DOMAINS?.split(',').map((d) => d.trim()).filter(Boolean);
-  return { publicUrl, returnAddress, cityDomains };
+  const trustedAuthservId = env.TORIMATOME_TRUSTED_AUTHSERV_ID?.trim() || undefined;
+  if (trustedAuthservId && !/^[A-Za-z0-9.-]+$/.test(trustedAuthservId)) {
+    throw new UserError(`TORIMATOME_TRUSTED_AUTHSERV_ID must be the authserv-id your mail server writes in Authentication-Results, e.g. mx.city.example: ${trustedAuthservId}`);
+  }
+  return { publicUrl, returnAddress, cityDomains, trustedAuthservId };
 }
 
 // The options both connection kinds accept alike.

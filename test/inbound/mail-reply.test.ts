@@ -1,6 +1,10 @@
+import { readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSentMail } from '../../stack/sent-mail';
 import { composeReply, filledWithSeed, type OpenCycle, openR4Cycle, sendReply } from '../support/returns';
+import { SmtpSession } from '../support/smtp-session';
 
 let cycle: OpenCycle;
 let port: number;
@@ -37,7 +41,7 @@ describe('returns by mail reply, through the SMTP listener', () => {
     expect((await cycle.request('zaisei')).replyTo[0]).not.toBe(replyTo);
   });
 
-  it('changes nothing and answers clearly for a reply without a sheet, with several, from outside the city, to a forged address, or with a file of another kind', async () => {
+  it('changes nothing and answers clearly for a reply without a sheet, with several, or with a file of another kind; drops unanswered one from outside the city or to a forged address', async () => {
     const before = await cycle.status('somu');
     const sheet = { filename: 'somu.xlsx', content: filled };
     await reply(await composeReply({ from: SOMU, to: replyTo, messageId: '<none@city.arao.example>' }));
@@ -53,19 +57,15 @@ describe('returns by mail reply, through the SMTP listener', () => {
     expect(answers.map((a) => a.subject)).toEqual([
       '【添付がありません】Re: Re: 取組状況について',
       '【添付が複数あります】Re: Re: 取組状況について',
-      '【受付できません】Re: Re: 取組状況について',
       '【要修正】Re: Re: 取組状況について',
       '【要修正】Re: Re: 取組状況について',
     ]);
     expect(answers[0]!.text).toContain('様式（Excelファイル）が添付されていませんでした');
     expect(answers[1]!.text).toContain('ファイルが2個添付されていました（somu.xlsx、memo.xlsx）');
-    expect(answers[2]!.text).toContain('宛先のアドレスが正しくないため');
-    expect(answers[3]!.text).toContain('Excelファイル（.xlsx）として読めません');
-    expect(answers[4]!.text).toContain('ファイルが大きすぎます');
+    expect(answers[2]!.text).toContain('Excelファイル（.xlsx）として読めません');
+    expect(answers[3]!.text).toContain('ファイルが大きすぎます');
     expect(answers.every((a) => a.inReplyTo !== undefined)).toBe(true);
-    const outside = await answersTo('someone@example.com');
-    expect(outside).toHaveLength(1);
-    expect(outside[0]!.text).toContain('このアドレス（someone@example.com）からの提出は受け付けていません');
+    expect(await answersTo('someone@example.com')).toEqual([]);
     expect(await cycle.status('somu')).toEqual(before);
   }, 60_000);
 
@@ -98,7 +98,103 @@ describe('returns by mail reply, through the SMTP listener', () => {
     expect(answer.text).toContain('総務課');
     expect((await cycle.status('zaisei')).state).toBe('waiting');
   }, 60_000);
+});
 
+describe('what the reply listener never answers (issue 11)', () => {
+  const VICTIM = 'victim@third-party.example';
+  const sheet = () => [{ filename: 'somu.xlsx', content: filled }];
+  const keptMessages = () => readdirSync(join(cycle.service.dataDir, 'inbound', 'mail')).filter((f) => f.endsWith('.eml')).length;
+  const dropped = async () => (await readFile(join(cycle.service.dataDir, 'inbound', 'dropped.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { reason: string; messageId: string });
+
+  /** Sends over a raw SMTP session, as nodemailer would not (a null sender, a From it would not write). */
+  async function deliver(raw: Buffer, envelope: { from: string; to: string }): Promise<string> {
+    const { session } = await SmtpSession.open(port);
+    try {
+      return await session.send(envelope, raw);
+    } finally {
+      session.close();
+    }
+  }
+
+  it('drops mail from outside the city unanswered and unkept, whichever return address it reached', async () => {
+    const kept = keptMessages();
+    for (const to of ['returns@city.arao.example', replyTo]) {
+      const raw = await composeReply({ from: VICTIM, to, subject: 'Buy now', messageId: `<spam-${to.length}@third-party.example>`, attachments: sheet() });
+      expect(await deliver(raw, { from: VICTIM, to })).toMatch(/^250 /);
+    }
+    expect(await answersTo(VICTIM)).toEqual([]);
+    expect(keptMessages()).toBe(kept);
+    expect((await dropped()).filter((d) => d.messageId.endsWith('@third-party.example>')).map((d) => d.reason)).toEqual(['outside-sender', 'outside-sender']);
+  });
+
+  it("drops unanswered a division's sheet sent by a null sender, an auto-responder or a list, or through a server outside the city", async () => {
+    const before = await cycle.status('somu');
+    const answered = (await answersTo(SOMU)).length;
+    const compose = (id: string, headers?: Record<string, string>) => composeReply({ from: SOMU, to: replyTo, messageId: `<${id}@city.arao.example>`, attachments: sheet(), headers });
+    expect(await deliver(await compose('bounce'), { from: '', to: replyTo })).toMatch(/^250 /);
+    expect(await deliver(await compose('away', { 'Auto-Submitted': 'auto-replied' }), { from: SOMU, to: replyTo })).toMatch(/^250 /);
+    expect(await deliver(await compose('bulk', { Precedence: 'bulk' }), { from: SOMU, to: replyTo })).toMatch(/^250 /);
+    expect(await deliver(await compose('relayed'), { from: 'bounces@evil.example', to: replyTo })).toMatch(/^250 /);
+    expect((await answersTo(SOMU)).length).toBe(answered);
+    expect(await cycle.status('somu')).toEqual(before);
+    const reasons = Object.fromEntries((await dropped()).map((d) => [d.messageId, d.reason]));
+    expect([reasons['<bounce@city.arao.example>'], reasons['<away@city.arao.example>'], reasons['<bulk@city.arao.example>'], reasons['<relayed@city.arao.example>']]).toEqual([
+      'null-sender',
+      'auto-submitted',
+      'auto-submitted',
+      'outside-envelope',
+    ]);
+  });
+
+  it.each([
+    ['a quoted local part holding another address', '"x@evil.example,"@city.arao.example'],
+    ['a quoted local part with angle brackets', '"<victim@evil.example>"@city.arao.example'],
+    ['two mailboxes', 'somu@city.arao.example, victim@evil.example'],
+    ['a display name hiding a second address', 'somu@city.arao.example <victim@evil.example>'],
+  ])('refuses with 550, recording no attempt and mailing no one, a From with %s', async (_, from) => {
+    const before = await cycle.status('somu');
+    const id = `<from-${Buffer.from(from).toString('hex').slice(0, 24)}@city.arao.example>`;
+    const raw = Buffer.from((await composeReply({ from: SOMU, to: replyTo, messageId: id, attachments: sheet() })).toString('latin1').replace(/^From: .*$/m, `From: ${from}`), 'latin1');
+    const kept = keptMessages();
+    expect(await deliver(raw, { from: SOMU, to: replyTo })).toMatch(/^550 .*From header/);
+    // A server that tries again anyway is refused the same way.
+    expect(await deliver(raw, { from: SOMU, to: replyTo })).toMatch(/^550 /);
+    expect(keptMessages()).toBe(kept);
+    expect(await cycle.status('somu')).toEqual(before);
+    expect((await readSentMail(cycle.service.sentDir)).filter((m) => m.inReplyTo === id)).toEqual([]);
+  });
+
+  it('refuses with 550 a message with two From headers', async () => {
+    const raw = await composeReply({ from: SOMU, to: replyTo, messageId: '<two-from@city.arao.example>', attachments: sheet() });
+    const twice = Buffer.from(raw.toString('latin1').replace(/^(From: .*)$/m, `$1\r\nFrom: ${VICTIM}`), 'latin1');
+    expect(await deliver(twice, { from: SOMU, to: replyTo })).toMatch(/^550 /);
+    expect(await answersTo(VICTIM)).toEqual([]);
+  });
+
+  it('marks every answer it sends Auto-Submitted: auto-replied, so that no auto-responder answers back', async () => {
+    // Answers are the mails that reply to one; requests, reminders and notices start a thread.
+    const answers = (await readSentMail(cycle.service.sentDir)).filter((m) => m.inReplyTo !== undefined);
+    expect(answers.length).toBeGreaterThan(3);
+    for (const answer of answers) expect((await readFile(answer.file, 'latin1')).split('\r\n\r\n')[0]).toMatch(/^Auto-Submitted: auto-replied$/m);
+  });
+
+  it('counts the mail it dropped in cycle status, by reason, naming the last one', async () => {
+    const status = await cycle.cli('cycle', 'status');
+    expect(status.code).toBe(0);
+    const warning = status.stdout.split('\n').find((line) => line.startsWith('⚠ 返信用アドレスに届いたメール'))!;
+    expect(warning).toMatch(/^⚠ 返信用アドレスに届いたメール\d+通を、受け付けず返信もせずに破棄しました（過去30日。/);
+    expect(warning).toContain('市外の差出人 3');
+    expect(warning).toContain('宛先のアドレスが正しくない 1');
+    expect(warning).toContain('配送エラー通知 1');
+    expect(warning).toContain('自動送信のメール 2');
+    expect(warning).toContain('差出人の形式が不正');
+    expect(warning).toContain(join(cycle.service.dataDir, 'inbound', 'dropped.jsonl'));
+    const json = JSON.parse((await cycle.cli('cycle', 'status', '--json')).stdout) as { droppedMail: Array<{ reason: string }> };
+    expect(json.droppedMail.length).toBe((await dropped()).length);
+  });
+});
+
+describe('returns by mail reply, once the cycle is closed', () => {
   it('answers a reply after the cycle closed that it can no longer be taken', async () => {
     const close = await cycle.cli('cycle', 'close');
     expect(close.code).toBe(0);

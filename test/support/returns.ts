@@ -64,11 +64,13 @@ export interface Reply {
   subject?: string;
   messageId?: string;
   attachments?: Array<{ filename: string; content: Buffer; contentType?: string }>;
+  /** Headers besides the usual ones, as an auto-responder or a list adds them. */
+  headers?: Record<string, string>;
 }
 
 /** The reply as the raw message a mail server would deliver. */
 export function composeReply(reply: Reply): Promise<Buffer> {
-  return new MailComposer({ from: reply.from, to: reply.to, subject: reply.subject ?? 'Re: 取組状況について', text: 'よろしくお願いします。', messageId: reply.messageId, attachments: reply.attachments }).compile().build();
+  return new MailComposer({ from: reply.from, to: reply.to, subject: reply.subject ?? 'Re: 取組状況について', text: 'よろしくお願いします。', messageId: reply.messageId, attachments: reply.attachments, headers: reply.headers }).compile().build();
 }
 
 /** Sends a reply over SMTP to the listener; resolves once the listener has answered the message. */
