@@ -10,8 +10,8 @@ import { divisionById } from '../domain/division-directory';
 import { loadDirectory, writeFileAtomic } from '../master/store';
 import { closedRefusal, cycleClosed, describeOutcome, reformOfficeContact, submitReturn } from './submit-return';
 import { recordDropped } from './dropped-mail';
-import { type DropReason, judgeSender } from './mail-sender';
-import { cityDomainsFor, type InboundSettings, replyAddress, returnAddressFor, tagOf } from './return-address';
+import { type DropReason, headerValues, judgeSender } from './mail-sender';
+import { cityDomainsFor, type InboundSettings, isReturnAddress, replyAddress, returnAddressFor, tagOf } from './return-address';
 import { findTagTarget, pageToken, returnTag, type ReturnTarget } from './return-tokens';
 
 /**
@@ -81,8 +81,7 @@ const isPermanent = (err: unknown) => {
 /** Whether mail to `address` reaches this listener: the return address, plain or with a tag. */
 export async function isReturnRecipient(deps: Pick<ReplyDeps, 'dataDir' | 'settings'>, address: string): Promise<boolean> {
   const { directory } = await loadDirectory(deps.dataDir);
-  const returnAddress = returnAddressFor(deps.settings, directory).toLowerCase();
-  return address.toLowerCase() === returnAddress || tagOf(address, returnAddress) !== undefined;
+  return isReturnAddress(address, returnAddressFor(deps.settings, directory));
 }
 
 export async function handleReply(deps: ReplyDeps, raw: Buffer, envelope: ReplyEnvelope = {}): Promise<ReplyOutcome> {
@@ -106,10 +105,9 @@ export async function handleReply(deps: ReplyDeps, raw: Buffer, envelope: ReplyE
   const { directory: current } = await loadDirectory(deps.dataDir);
   const returnAddress = returnAddressFor(deps.settings, current);
   const recipients = [...(envelope.rcptTo ?? []), ...addressesOf(mail.to), ...addressesOf(mail.cc)];
-  const returnPath = mail.headerLines.find((h) => h.key === 'return-path');
   const verdict = judgeSender({
     headerLines: mail.headerLines,
-    envelopeFrom: envelope.mailFrom ?? (returnPath && returnPath.line.slice(returnPath.line.indexOf(':') + 1).trim().replace(/^<|>$/g, '')),
+    envelopeFrom: envelope.mailFrom,
     cityDomains: cityDomainsFor(deps.settings, current),
     returnAddress,
     trustedAuthservId: deps.settings.trustedAuthservId,
@@ -118,7 +116,7 @@ export async function handleReply(deps: ReplyDeps, raw: Buffer, envelope: ReplyE
   const target = verdict.answerable && tags.length > 0 ? await findTagTarget(deps.dataDir, deps.tokenKey, tags[0]!) : undefined;
   if (!verdict.answerable || !target) {
     const reason: DropReason = !verdict.answerable ? verdict.reason : tags.length === 0 ? 'no-return-address' : 'forged-tag';
-    const from = mail.headerLines.find((h) => h.key === 'from')?.line.slice('from:'.length).trim() ?? '';
+    const from = headerValues(mail.headerLines, 'from').join(', ');
     // Never answered, never kept: an answer to a stranger is spam sent in the city's name.
     await recordDropped(deps.dataDir, { receivedAt: new Date().toISOString(), reason, messageId, from, envelopeFrom: envelope.mailFrom, to: recipients, subject: mail.subject ?? '', bytes: raw.length });
     return record({ disposition: 'dropped', dropped: reason, from: from.slice(0, 200) });

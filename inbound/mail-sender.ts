@@ -1,3 +1,5 @@
+import { domainOf, isReturnAddress } from './return-address';
+
 /**
  * Who a reply is from, and whether torimatome may answer it. On its own the listener cannot know
  * who sent a message: the From header and the envelope sender are both the sender's claims. What
@@ -25,10 +27,11 @@ export interface SenderContext {
   /** The header lines as they came, `Key: value` with folding kept. */
   headerLines: ReadonlyArray<{ key: string; line: string }>;
   /**
-   * The envelope sender: MAIL FROM on the listener, Return-Path in a mailbox; '' is the null
-   * sender (a bounce); undefined when the mailbox did not record it.
+   * The envelope sender as the listener got it in MAIL FROM, '' for the null sender (a bounce);
+   * undefined for mail read from a mailbox, whose Return-Path is read instead, if it has one.
    */
   envelopeFrom: string | undefined;
+  /** In lower case, as `cityDomainsFor` gives them. */
   cityDomains: readonly string[];
   returnAddress: string;
   /** The authserv-id of the city's mail server, whose Authentication-Results are believed. */
@@ -53,10 +56,11 @@ export function plainAddress(text: string): string | undefined {
   return text.toLowerCase();
 }
 
-const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1);
-
 const headerValue = (line: string) => line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]/g, ' ').trim();
-const headers = (context: SenderContext, key: string) => context.headerLines.filter((h) => h.key === key).map((h) => headerValue(h.line));
+
+/** The values of a header, unfolded, in the order they came (the topmost, added last, first). */
+export const headerValues = (headerLines: SenderContext['headerLines'], key: string) => headerLines.filter((h) => h.key === key).map((h) => headerValue(h.line));
+const headers = (context: SenderContext, key: string) => headerValues(context.headerLines, key);
 
 /**
  * The one mailbox of a From header: `addr-spec` or `display-name <addr-spec>`. The display
@@ -106,20 +110,18 @@ function vouchedFor(context: SenderContext, fromDomain: string): boolean {
 
 export function judgeSender(context: SenderContext): SenderVerdict {
   const drop = (reason: DropReason): SenderVerdict => ({ answerable: false, reason });
-  if (context.envelopeFrom === '') return drop('null-sender');
+  const envelopeFrom = (context.envelopeFrom ?? headers(context, 'return-path')[0])?.replace(/^<|>$/g, '');
+  if (envelopeFrom === '') return drop('null-sender');
   if (isAutomatic(context)) return drop('auto-submitted');
   const fromHeaders = headers(context, 'from');
   const address = fromHeaders.length === 1 ? fromAddress(fromHeaders[0]!) : undefined;
   if (!address) return drop('malformed-from');
-  const cityDomains = context.cityDomains.map((domain) => domain.toLowerCase());
-  if (!cityDomains.includes(domainOf(address))) return drop('outside-sender');
-  if (context.envelopeFrom !== undefined) {
-    const envelope = plainAddress(context.envelopeFrom.replace(/^<|>$/g, ''));
-    if (!envelope || !cityDomains.includes(domainOf(envelope))) return drop('outside-envelope');
+  if (!context.cityDomains.includes(domainOf(address))) return drop('outside-sender');
+  if (envelopeFrom !== undefined) {
+    const envelope = plainAddress(envelopeFrom);
+    if (!envelope || !context.cityDomains.includes(domainOf(envelope))) return drop('outside-envelope');
   }
-  const own = context.returnAddress.toLowerCase();
-  const [ownLocal] = own.split('@');
-  if (address === own || (address.startsWith(`${ownLocal}+`) && domainOf(address) === domainOf(own))) return drop('own-address');
+  if (isReturnAddress(address, context.returnAddress)) return drop('own-address');
   if (context.trustedAuthservId && !vouchedFor(context, domainOf(address))) return drop('unauthenticated');
   return { answerable: true, address };
 }

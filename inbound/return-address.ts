@@ -18,7 +18,8 @@ export interface InboundSettings {
   trustedAuthservId?: string;
 }
 
-const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+/** The domain of an address, in lower case. */
+export const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 
 export function returnAddressFor(settings: InboundSettings, directory: DivisionDirectory): string {
   return settings.returnAddress ?? `returns@${domainOf(divisionById(directory, directory.reformOffice).contact)}`;
@@ -43,4 +44,9 @@ export function tagOf(address: string, returnAddress: string): string | undefine
   const domain = returnAddress.slice(at + 1).toLowerCase();
   const m = /^([^@]+)\+([^@+]+)@([^@]+)$/.exec(address.trim().toLowerCase());
   return m && m[1] === local && m[3] === domain ? m[2] : undefined;
+}
+
+/** Whether mail to `address` is mail to the return address, plain or with a division's tag. */
+export function isReturnAddress(address: string, returnAddress: string): boolean {
+  return address.toLowerCase() === returnAddress.toLowerCase() || tagOf(address, returnAddress) !== undefined;
 }
