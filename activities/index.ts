@@ -10,6 +10,7 @@ import { divisionById } from '../domain/division-directory';
 import type { StatusMark } from '../domain/status-mark';
 import { loadPlan, planPath, savePlan, writeFileAtomic } from '../master/store';
 import { consolidatePlan, writeConsolidatedCsv, writeConsolidatedWorkbook } from '../sheets/consolidated-table';
+import type { CheckerPool } from '../sheets/checker-pool';
 import { readReturnFile } from '../sheets/read-return-file';
 import type { ReturnProblem } from '../sheets/return-problems';
 import { findWarnings } from '../sheets/return-warnings';
@@ -35,6 +36,8 @@ export interface ActivityDeps {
   returns: { tokenKey: Buffer; settings: InboundSettings };
   /** Used to start and close division workflows, which are not children of the cycle. */
   client: Client;
+  /** The checker processes that read returned files. */
+  checkers: CheckerPool;
 }
 
 function mailContext(snapshot: CycleSnapshot, divisionId: string): MailContext {
@@ -62,7 +65,7 @@ async function tolerateDone<T>(action: () => Promise<T>): Promise<void> {
   }
 }
 
-export function createActivities({ dataDir, mailer, client, returns }: ActivityDeps) {
+export function createActivities({ dataDir, mailer, client, returns, checkers }: ActivityDeps) {
   const addressBook = createAddressBook(dataDir);
   /** Sender and recipient addresses for a division's mail, from the directory in use now. */
   const addresses = async (snapshot: CycleSnapshot, divisionId: string) => {
@@ -134,7 +137,7 @@ export function createActivities({ dataDir, mailer, client, returns }: ActivityD
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
       const division = divisionById(snapshot.directory, input.divisionId);
       const items = sheetItems(snapshot, input.divisionId);
-      // Checked in a child process with time and memory limits: a hostile file cannot stall the worker.
+      // Checked in a checker process with time and memory limits: a hostile file cannot stall the worker.
       const reading = await readReturnFile(await readRef(dataDir, input.submission.file), {
         cycleId: input.cycleId,
         year: snapshot.year,
@@ -142,7 +145,7 @@ export function createActivities({ dataDir, mailer, client, returns }: ActivityD
         divisionName: division.name,
         sheetVersion: input.sheetVersion,
         items,
-      });
+      }, checkers);
       // 説明 written in the sheet, and those given with the submission, which win.
       const fromSheet = Object.fromEntries(reading.answers.flatMap((a) => (a.explanation ? [[String(a.no), a.explanation]] : [])));
       const explanations: Record<string, string> = { ...fromSheet, ...input.submission.explanations };

@@ -1,5 +1,5 @@
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
-import { UserError } from '../master/store';
+import { wholeNumberSetting } from '../worker/settings';
 import { listenSmtp } from '../stack/smtp-listen';
 import { MessageWindows } from './mail-rate';
 import { plainAddress } from './mail-sender';
@@ -48,11 +48,8 @@ const LIMIT_VARIABLES = {
 export function listenerLimits(env: NodeJS.ProcessEnv): ListenerLimits {
   const limits: ListenerLimits = { ...LISTENER_LIMITS };
   for (const [name, variable] of Object.entries(LIMIT_VARIABLES) as Array<[keyof typeof LIMIT_VARIABLES, string]>) {
-    const text = env[variable];
-    if (text === undefined || text === '') continue;
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < 1) throw new UserError(`${variable} must be a whole number of at least 1: ${text}`);
-    limits[name] = value;
+    const value = wholeNumberSetting(env, variable);
+    if (value !== undefined) limits[name] = value;
   }
   return limits;
 }

@@ -4,7 +4,7 @@ import { cycleFiles, storeReceived } from '../activities/file-store';
 import { loadSnapshot } from '../activities/snapshot';
 import { divisionWorkflowId } from '../domain/cycle';
 import { divisionById, type DivisionDirectory } from '../domain/division-directory';
-import { RETURN_FILE_LIMITS } from '../sheets/read-return-file';
+import { RETURN_FILE_LIMITS } from '../sheets/checker-pool';
 import { checkFileBytes, checkZipDirectory } from '../sheets/return-file-checks';
 import type { ReturnProblem } from '../sheets/return-problems';
 import { CYCLE_CLOSED, cycleStatusQuery, NOTHING_TO_ANSWER, type ReturnChannel, type SubmitResult, submitReturnUpdate } from '../workflows/definitions';

@@ -9,7 +9,7 @@ import multipart, { type MultipartFile } from '@fastify/multipart';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { UserError } from '../master/store';
-import { RETURN_FILE_LIMITS } from '../sheets/read-return-file';
+import { RETURN_FILE_LIMITS } from '../sheets/checker-pool';
 import { registerDivisionPages } from './division-page';
 import { html } from './html';
 import { page } from './layout';

@@ -70,6 +70,20 @@ export function inboundSettings(env: NodeJS.ProcessEnv, webUrl?: string): Inboun
   return { publicUrl, returnAddress, cityDomains, trustedAuthservId };
 }
 
+/** A whole-number setting of at least 1 from the environment; undefined when unset. */
+export function wholeNumberSetting(env: NodeJS.ProcessEnv, variable: string): number | undefined {
+  const text = env[variable];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new UserError(`${variable} must be a whole number of at least 1: ${text}`);
+  return value;
+}
+
+/** TORIMATOME_CHECKERS (processes that read returns; one per core by default) and TORIMATOME_CHECKER_RECYCLE_AFTER (files each reads before it is replaced). */
+export function checkerSettings(env: NodeJS.ProcessEnv): { size?: number; recycleAfter?: number } {
+  return { size: wholeNumberSetting(env, 'TORIMATOME_CHECKERS'), recycleAfter: wholeNumberSetting(env, 'TORIMATOME_CHECKER_RECYCLE_AFTER') };
+}
+
 // The options both connection kinds accept alike.
 async function connectionOptions(settings: TemporalSettings): Promise<Pick<NativeConnectionOptions, 'address' | 'tls' | 'apiKey'>> {
   const read = (path?: string) => (path ? readFile(path) : Promise.resolve(undefined));

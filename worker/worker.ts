@@ -4,7 +4,8 @@ import { createActivities } from '../activities';
 import { createMailer } from '../activities/mailer';
 import { TASK_QUEUE } from '../domain/cycle';
 import { loadTokenKey } from '../inbound/return-tokens';
-import { connectClient, connectWorker, type ServiceSettings } from './settings';
+import { createCheckerPool } from '../sheets/checker-pool';
+import { checkerSettings, connectClient, connectWorker, type ServiceSettings } from './settings';
 
 export interface RunningWorker {
   /** Resolves when the worker has stopped. */
@@ -27,17 +28,19 @@ export async function startWorker(settings: ServiceSettings, dataDir: string): P
   const connection = await connectWorker(settings.temporal);
   const client = await connectClient(settings.temporal);
   const mailer = createMailer(settings.smtpUrl);
+  const checkers = createCheckerPool(checkerSettings(process.env));
   const worker = await Worker.create({
     connection,
     namespace: settings.temporal.namespace,
     taskQueue: TASK_QUEUE,
     // The bundler reads the TypeScript source itself, whichever loader runs this process.
     workflowsPath: join(__dirname, '..', 'workflows', 'index.ts'),
-    activities: createActivities({ dataDir, mailer, client, returns: { tokenKey: await loadTokenKey(dataDir), settings: settings.inbound } }),
+    activities: createActivities({ dataDir, mailer, client, checkers, returns: { tokenKey: await loadTokenKey(dataDir), settings: settings.inbound } }),
     // Thousands of division workflows wait for weeks; only the busy ones need to stay in memory.
     maxCachedWorkflows: 500,
   });
   const done = worker.run().finally(async () => {
+    checkers.close();
     mailer.close();
     await client.connection.close();
     await connection.close();

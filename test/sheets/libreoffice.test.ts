@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import JSZip from 'jszip';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { consolidatePlan, writeConsolidatedWorkbook } from '../../sheets/consolidated-table';
+import { createCheckerPool } from '../../sheets/checker-pool';
 import { readReturnFile } from '../../sheets/read-return-file';
 import { ANSWER_SHEET, META_SHEET } from '../../sheets/return-sheet-layout';
 import { readMetadataSheet } from '../../sheets/return-sheet-meta';
@@ -52,6 +53,9 @@ async function lockedInXml(data: Buffer, sheetFile: string, address: string): Pr
   return !(locked === 'false' || locked === '0');
 }
 
+const checkers = createCheckerPool({ size: 1 });
+afterAll(() => checkers.close());
+
 describe('opened and saved by LibreOffice', () => {
   it('is installed, as .ci/run provides it', () => {
     expect(existsSync('/usr/bin/soffice'), 'install libreoffice-calc-nogui (bash .ci/run does)').toBe(true);
@@ -85,7 +89,7 @@ describe('opened and saved by LibreOffice', () => {
     expect(await zip.file('xl/styles.xml')!.async('string')).toMatch(/locked="(false|0)"/);
     expect(await zip.file('xl/workbook.xml')!.async('string')).not.toContain('veryHidden');
     expect(converted.equals(filled)).toBe(false);
-    const reading = await readReturnFile(converted, somuExpected());
+    const reading = await readReturnFile(converted, somuExpected(), checkers);
     expect(reading).toEqual({ ok: true, problems: [], answers: [3, 10, 13, 14, 16, 17, 18, 19, 20, 21, 22].map(seedAnswer) });
   }, 180_000);
 
@@ -96,7 +100,7 @@ describe('opened and saved by LibreOffice', () => {
       sheet.getCell('O17').value = '◎';
       sheet.getCell('A25').value = 'メモ';
     });
-    const reading = await readReturnFile(await throughLibreOffice('somu.xlsx', tampered), somuExpected());
+    const reading = await readReturnFile(await throughLibreOffice('somu.xlsx', tampered), somuExpected(), checkers);
     expect(reading.ok).toBe(false);
     expect(reading.problems.map(({ code, cell, no }) => ({ code, cell, no }))).toEqual([
       { code: 'added-row', cell: 'A25', no: undefined },
@@ -107,8 +111,8 @@ describe('opened and saved by LibreOffice', () => {
 
   it('a return saved by LibreOffice as .xls or .ods is told for what it is', async () => {
     const filled = await filledSomuSheet();
-    expect((await readReturnFile(await throughLibreOffice('somu.xlsx', filled, XLS), somuExpected())).problems).toMatchObject([{ code: 'xls-file' }]);
-    expect((await readReturnFile(await throughLibreOffice('somu.xlsx', filled, ODS), somuExpected())).problems).toMatchObject([{ code: 'ods-file' }]);
+    expect((await readReturnFile(await throughLibreOffice('somu.xlsx', filled, XLS), somuExpected(), checkers)).problems).toMatchObject([{ code: 'xls-file' }]);
+    expect((await readReturnFile(await throughLibreOffice('somu.xlsx', filled, ODS), somuExpected(), checkers)).problems).toMatchObject([{ code: 'ods-file' }]);
   }, 180_000);
 
   it('the consolidated table converts with its sheets', async () => {

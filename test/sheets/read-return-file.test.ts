@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { readInChild, readReturnFile, RETURN_FILE_LIMITS, type ReturnFileLimits } from '../../sheets/read-return-file';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CheckerPool, type CheckerPoolOptions, createCheckerPool, RETURN_FILE_LIMITS, type ReturnFileLimits } from '../../sheets/checker-pool';
+import { readReturnFile } from '../../sheets/read-return-file';
 import type { ReturnReading } from '../../sheets/read-return-sheet';
 import { checkFileBytes, verifyZipContainer } from '../../sheets/return-file-checks';
 import {
@@ -35,7 +36,16 @@ beforeAll(async () => {
   filled = await filledSomuSheet();
 });
 
-const read = (data: Buffer, limits: Partial<ReturnFileLimits> = {}): Promise<ReturnReading> => readReturnFile(data, somuExpected(), limits);
+// One pool for each set of limits a test asks for, as a worker holds one for its life.
+const pools = new Map<string, CheckerPool>();
+const pool = (options: CheckerPoolOptions = {}): CheckerPool => {
+  const key = JSON.stringify(options);
+  if (!pools.has(key)) pools.set(key, createCheckerPool(options));
+  return pools.get(key)!;
+};
+afterAll(() => pools.forEach((p) => p.close()));
+
+const read = (data: Buffer, limits: Partial<ReturnFileLimits> = {}): Promise<ReturnReading> => readReturnFile(data, somuExpected(), pool({ limits }));
 
 /** The one problem a refused file has, without its message. */
 async function refusedFor(data: Buffer, limits: Partial<ReturnFileLimits> = {}): Promise<{ code: string; message: string }> {
@@ -47,7 +57,7 @@ async function refusedFor(data: Buffer, limits: Partial<ReturnFileLimits> = {}):
 }
 
 describe('readReturnFile: a clean return', () => {
-  it('accepts the filled sheet, read in a child process, with every answer', async () => {
+  it('accepts the filled sheet, read in a checker process, with every answer', async () => {
     const started = performance.now();
     const reading = await read(filled);
     const elapsed = performance.now() - started;
@@ -294,7 +304,7 @@ describe.concurrent('readReturnFile: hostile zips, stopped before exceljs opens 
   });
 });
 
-describe('readReturnFile: the child process that parses, under its limits', () => {
+describe('readReturnFile: the checker processes that parse, under their limits', () => {
   let big: Buffer;
   beforeAll(async () => {
     // 20,000 rows pasted under the table: a real workbook that takes seconds and hundreds of MB to read.
@@ -324,15 +334,56 @@ describe('readReturnFile: the child process that parses, under its limits', () =
     expect(problem.message).toContain('メモリの上限48MBを超えました');
   });
 
-  it('stops reading at the resident memory limit: the filled sheet reads in under 100 MB, the large one needs over 150', async () => {
-    expect((await read(filled, { maxRssMb: 125 })).ok).toBe(true);
-    const problem = await refusedFor(big, { maxRssMb: 125 });
-    expect(problem.code).toBe('read-memory');
-    expect(problem.message).toContain('メモリの上限125MBを超えました');
+  it('stops reading at the resident memory limit, counted above the checker\'s idle size; the same pool then reads a good file', async () => {
+    // A filled sheet grows a checker by under 10 MB, the large workbook by about 110.
+    const checkers = createCheckerPool({ size: 1, limits: { maxRssMb: 60 } });
+    try {
+      const readWith = (data: Buffer) => readReturnFile(data, somuExpected(), checkers);
+      expect((await readWith(filled)).ok).toBe(true);
+      const [before] = checkers.pids();
+      const refused = await readWith(big);
+      expect(refused.problems).toMatchObject([{ code: 'read-memory' }]);
+      expect(refused.problems[0]!.message).toContain('メモリの上限60MBを超えました');
+      expect(await readWith(filled)).toEqual({ ok: true, problems: [], answers: ANSWER_NOS.map(seedAnswer) });
+      // The killed checker was replaced by a fresh one.
+      expect(checkers.pids()).toHaveLength(1);
+      expect(checkers.pids()[0]).not.toBe(before);
+    } finally {
+      checkers.close();
+    }
+  }, 60_000);
+
+  it('keeps a checker for the next file, and replaces it after the number of files it may read', async () => {
+    const checkers = createCheckerPool({ size: 1, recycleAfter: 3 });
+    try {
+      const pids: number[][] = [];
+      for (let i = 0; i < 4; i++) {
+        expect((await readReturnFile(filled, somuExpected(), checkers)).ok).toBe(true);
+        pids.push(checkers.pids());
+      }
+      // The third file was its last: the checker is gone, and the fourth file gets a new one.
+      expect(pids[0]).toHaveLength(1);
+      expect(pids[1]).toEqual(pids[0]);
+      expect(pids[2]).toEqual([]);
+      expect(pids[3]).toHaveLength(1);
+      expect(pids[3]).not.toEqual(pids[0]);
+    } finally {
+      checkers.close();
+    }
   });
 
-  const stub = (name: string, limits: Partial<ReturnFileLimits> = {}) =>
-    readInChild(filled, somuExpected(), { ...RETURN_FILE_LIMITS, ...limits }, join(CHILDREN, name));
+  it('reads as many files at once as it has checkers, and no more processes than that', async () => {
+    const checkers = createCheckerPool({ size: 2 });
+    try {
+      const readings = await Promise.all(Array.from({ length: 6 }, () => readReturnFile(filled, somuExpected(), checkers)));
+      expect(readings.every((r) => r.ok)).toBe(true);
+      expect(checkers.pids()).toHaveLength(2);
+    } finally {
+      checkers.close();
+    }
+  });
+
+  const stub = (name: string, limits: Partial<ReturnFileLimits> = {}) => pool({ entry: join(CHILDREN, name), limits, size: 1 }).read(filled, somuExpected());
 
   it('kills a child whose Buffers grow past the memory limit, which a heap limit would not stop', async () => {
     const reading = await stub('grows-buffers.cjs', { maxRssMb: 256 });
