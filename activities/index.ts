@@ -16,7 +16,7 @@ import type { ReturnProblem } from '../sheets/return-problems';
 import { findWarnings } from '../sheets/return-warnings';
 import type { CloseResult, CycleStatus, DivisionInput, FileRef, Ladder, ReturnSubmission } from '../workflows/definitions';
 import { parseEscalationPolicy, rungRecipients } from '../domain/escalation-policy';
-import { closeDivisionSignal } from '../workflows/definitions';
+import { closeDivisionSignal, cycleStatusQuery } from '../workflows/definitions';
 import { cycleFiles, readRef, storeFile } from './file-store';
 import { type MailContext, requestMail, resultMail, rungMail, sendBackMail } from './mail-texts';
 import { type PlannedRung, planRungs } from './business-calendar';
@@ -247,18 +247,21 @@ export function createActivities({ dataDir, mailer, client, returns, checkers }:
       );
     },
 
-    async consolidateCycle(input: { status: CycleStatus; closedBy: string; closedAt: string }): Promise<CloseResult> {
-      const { cycleId, year } = input.status;
+    /** `status` came with the input from cycles that were closing when the query took its place. */
+    async consolidateCycle(input: { cycleId: string; closedBy: string; closedAt: string; status?: CycleStatus }): Promise<CloseResult> {
+      const { cycleId } = input;
       // The result is written last; a retry that finds it returns it instead of raising the
       // plan master's version a second time.
       const files = cycleFiles(dataDir, cycleId);
       if (existsSync(files.result)) return JSON.parse(await readFile(files.result, 'utf8')) as CloseResult;
+      const status = input.status ?? (await client.workflow.getHandle(cycleId).query(cycleStatusQuery));
+      const { year } = status;
       const snapshot = await loadSnapshot(dataDir, cycleId);
       const answers = new Map<number, { mark: StatusMark; statusText: string }>();
       const notes = new Map<number, string>();
       const addNote = (no: number, note: string) => notes.set(no, notes.has(no) ? `${notes.get(no)}／${note}` : note);
       const returned: string[] = [];
-      for (const division of input.status.divisions) {
+      for (const division of status.divisions) {
         // The accepted return counts; a held one counts too, with its open warnings noted.
         const held = division.state === 'held' ? [...(division.log ?? [])].reverse().find((l) => l.result === 'held')?.attempt : undefined;
         const attempt = division.state === 'returned' ? division.attempt : held;
@@ -274,14 +277,15 @@ export function createActivities({ dataDir, mailer, client, returns, checkers }:
           addNote(warning.no!, explanation ? `説明: ${explanation}` : `確認事項未回答: ${warning.message}`);
         }
       }
-      const sentBack = new Set(input.status.divisions.filter((d) => d.state === 'sentBack').map((d) => d.divisionId));
-      const excused = input.status.divisions.filter((d) => d.state === 'excused');
+      const sentBack = new Set(status.divisions.filter((d) => d.state === 'sentBack').map((d) => d.divisionId));
+      const excused = status.divisions.filter((d) => d.state === 'excused');
       for (const division of excused) {
         const reason = [...(division.log ?? [])].reverse().find((l) => l.result === 'excused')?.note ?? '';
         for (const no of snapshot.assignments.find((a) => a.divisionId === division.divisionId)?.answers ?? []) addNote(no, `提出免除: ${reason}`);
       }
+      const counted = new Set([...returned, ...excused.map((d) => d.divisionId)]);
       const notReturned = snapshot.assignments
-        .filter((a) => roleOf(a) === 'answer' && !returned.includes(a.divisionId) && !excused.some((d) => d.divisionId === a.divisionId))
+        .filter((a) => roleOf(a) === 'answer' && !counted.has(a.divisionId))
         .map((a) => a.divisionId);
       for (const assignment of snapshot.assignments.filter((a) => notReturned.includes(a.divisionId))) {
         for (const no of assignment.answers) addNote(no, sentBack.has(assignment.divisionId) ? '差戻し中（再提出なし）' : '未提出');
@@ -315,7 +319,7 @@ export function createActivities({ dataDir, mailer, client, returns, checkers }:
         consolidatedCsv: csv,
       };
       // What `cycle status` shows once the namespace no longer keeps the workflow.
-      const final: CycleStatus = { ...input.status, phase: 'closed', result };
+      const final: CycleStatus = { ...status, phase: 'closed', result };
       await writeFileAtomic(files.finalStatus, `${JSON.stringify(final, null, 2)}\n`);
       await writeFileAtomic(files.result, `${JSON.stringify(result, null, 2)}\n`);
       return result;

@@ -7,7 +7,7 @@ import { divisionById, type DivisionDirectory } from '../domain/division-directo
 import { RETURN_FILE_LIMITS } from '../sheets/checker-pool';
 import { checkFileBytes, checkZipDirectory } from '../sheets/return-file-checks';
 import type { ReturnProblem } from '../sheets/return-problems';
-import { CYCLE_CLOSED, cycleStatusQuery, NOTHING_TO_ANSWER, type ReturnChannel, type SubmitResult, submitReturnUpdate } from '../workflows/definitions';
+import { CYCLE_CLOSED, cyclePhaseQuery, NOTHING_TO_ANSWER, type ReturnChannel, type SubmitResult, submitReturnUpdate } from '../workflows/definitions';
 import type { ReturnTarget } from './return-tokens';
 
 /**
@@ -67,7 +67,7 @@ export function cycleClosed(dataDir: string, cycleId: string): boolean {
 
 /** A cycle being closed takes no more returns, though its division workflows may not know yet. */
 async function closing(client: Client, cycleId: string): Promise<boolean> {
-  const status = await client.workflow.getHandle(cycleId).query(cycleStatusQuery).catch(() => undefined);
+  const status = await client.workflow.getHandle(cycleId).query(cyclePhaseQuery).catch(() => undefined);
   return status?.phase === 'closing' || status?.phase === 'closed';
 }
 

@@ -12,7 +12,7 @@ import { fiscalYearLabel, parseFiscalYear } from '../domain/fiscal-year';
 import { japaneseDateTime } from '../domain/japanese-date';
 import { cycleClosed, describeOutcome, reformOfficeContact, type SubmitOutcome, submitReturn } from '../inbound/submit-return';
 import { readPageToken, type ReturnTarget } from '../inbound/return-tokens';
-import { cycleStatusQuery, type DivisionState, type DivisionStatus, divisionStatusQuery } from '../workflows/definitions';
+import { cyclePhaseQuery, type DivisionState, type DivisionStatus, divisionStatusQuery } from '../workflows/definitions';
 import { type Html, html } from './html';
 import { page } from './layout';
 import { MALFORMED, malformedUploadText, readFilePart, readMultipart, type WebContext, UPLOAD_LIMIT_BYTES } from './server';
@@ -66,7 +66,7 @@ async function loadView(ctx: WebContext, target: ReturnTarget): Promise<Division
   const handle = ctx.client.workflow.getHandle(divisionWorkflowId(target.cycleId, target.divisionId));
   const status = await handle.query(divisionStatusQuery).catch(() => undefined);
   if (!status || status.state === 'closed') return undefined;
-  const cycle = await ctx.client.workflow.getHandle(target.cycleId).query(cycleStatusQuery);
+  const cycle = await ctx.client.workflow.getHandle(target.cycleId).query(cyclePhaseQuery);
   if (cycle.phase === 'closing' || cycle.phase === 'closed') return undefined;
   const snapshot = await loadSnapshot(ctx.dataDir, target.cycleId);
   return {

@@ -1,12 +1,14 @@
-import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { divisionWorkflowId } from '../domain/cycle';
 import type { Activities } from '../activities';
 import {
   CYCLE_CLOSED,
+  CYCLE_HISTORY_LIMIT,
   type CloseResult,
   closeCycleUpdate,
   type CycleInput,
   type CyclePhase,
+  cyclePhaseQuery,
   type CycleStatus,
   cycleStatusQuery,
   type DivisionStatus,
@@ -44,7 +46,8 @@ function batches<T>(all: readonly T[]): T[][] {
 /** One municipality's collection for one fiscal year, from launch to the consolidated table. */
 export async function cycleWorkflow(input: CycleInput): Promise<CloseResult> {
   const cycleId = workflowInfo().workflowId;
-  let phase: CyclePhase = 'launching';
+  // A run that carries the state on is open from its first moment: an update may be its first event.
+  let phase: CyclePhase = input.carried ? 'open' : 'launching';
   const divisions = new Map<string, DivisionStatus>();
   let closedBy: string | undefined;
   let result: CloseResult | undefined;
@@ -59,6 +62,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CloseResult> {
     result,
   });
   setHandler(cycleStatusQuery, status);
+  setHandler(cyclePhaseQuery, () => ({ phase, deadline: input.deadline }));
 
   setHandler(divisionReportSignal, (report) => {
     // A return that reaches the cycle once it is closing came too late to count.
@@ -105,24 +109,44 @@ export async function cycleWorkflow(input: CycleInput): Promise<CloseResult> {
     },
   );
 
-  const snapshot = await snapshotCycle({ cycleId, municipalityId: input.municipalityId, year: input.year });
-  for (const { divisionId, role } of snapshot.divisions) {
-    divisions.set(divisionId, { divisionId, role, state: 'preparing', attempts: 0 });
-  }
-  for (const batch of batches(snapshot.divisions)) {
-    await startDivisionWorkflows({ cycleId, year: input.year, deadline: input.deadline, ladder: input.ladder, divisions: batch });
-    for (const { divisionId, role } of batch) {
-      const division = divisions.get(divisionId)!;
-      if (division.state === 'preparing') division.state = role === 'answer' ? 'waiting' : 'informed';
+  if (input.carried) {
+    for (const division of input.carried.divisions) divisions.set(division.divisionId, division);
+  } else {
+    const snapshot = await snapshotCycle({ cycleId, municipalityId: input.municipalityId, year: input.year });
+    for (const { divisionId, role } of snapshot.divisions) {
+      divisions.set(divisionId, { divisionId, role, state: 'preparing', attempts: 0 });
+    }
+    for (const batch of batches(snapshot.divisions)) {
+      await startDivisionWorkflows({ cycleId, year: input.year, deadline: input.deadline, ladder: input.ladder, divisions: batch });
+      for (const { divisionId, role } of batch) {
+        const division = divisions.get(divisionId)!;
+        if (division.state === 'preparing') division.state = role === 'answer' ? 'waiting' : 'informed';
+      }
     }
   }
   phase = 'open';
+
+  // Cycles launched before the history limit replay with every report in one history.
+  if (patched('cycle-continue-as-new')) {
+    const limit = { ...CYCLE_HISTORY_LIMIT, ...input.historyLimit };
+    // The carried state is counted once, at the start, so that a large one cannot make every run start afresh at once.
+    const startBytes = workflowInfo().historySize;
+    const full = () => workflowInfo().historyLength > limit.events || workflowInfo().historySize - startBytes > limit.bytes;
+    await condition(() => closedBy !== undefined || full());
+    if (closedBy === undefined) {
+      // An update in flight finishes here; one sent during the switch reaches the next run.
+      await condition(allHandlersFinished);
+      if (closedBy === undefined) return continueAsNew<typeof cycleWorkflow>({ ...input, carried: { divisions: [...divisions.values()] } });
+    }
+  }
 
   await condition(() => closedBy !== undefined);
   phase = 'closing';
   const ids = [...divisions.keys()];
   for (const batch of batches(ids)) await closeDivisionWorkflows({ cycleId, divisionIds: batch });
-  const closed = await consolidateCycle({ status: status(), closedBy: closedBy!, closedAt: new Date().toISOString() });
+  // The divisions' statuses are read by the activity (a query of this cycle): at thousands of
+  // divisions they are more than an activity's input should carry.
+  const closed = await consolidateCycle({ cycleId, closedBy: closedBy!, closedAt: new Date().toISOString() });
   for (const batch of batches(ids)) await mailConsolidatedTable({ cycleId, divisionIds: batch, result: closed });
   result = closed;
   phase = 'closed';

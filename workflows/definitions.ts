@@ -33,7 +33,17 @@ export interface CycleInput {
   deadline: string;
   launchedBy: string;
   ladder?: Ladder;
+  /** The open cycle's state, handed over when its history started afresh (continue-as-new). */
+  carried?: { divisions: DivisionStatus[] };
+  /** How much history an open cycle gathers before it starts afresh; the defaults are `CYCLE_HISTORY_LIMIT`. */
+  historyLimit?: { events?: number; bytes?: number };
 }
+
+/**
+ * Each division's report adds to the cycle's history: an open cycle continues as new past
+ * these, a fifth of Temporal's warnings (10,240 events, 10 MB), whatever a season brings.
+ */
+export const CYCLE_HISTORY_LIMIT = { events: 2_000, bytes: 2 * 1024 * 1024 };
 
 export interface DivisionInput {
   cycleId: string;
@@ -116,6 +126,8 @@ export interface CycleStatus {
 }
 
 export const cycleStatusQuery = defineQuery<CycleStatus>('cycleStatus');
+/** The cycle's phase without its divisions: what every return asks before it is checked. */
+export const cyclePhaseQuery = defineQuery<{ phase: CyclePhase; deadline: string }>('cyclePhase');
 export const divisionReportSignal = defineSignal<[DivisionStatus]>('divisionReport');
 export const closeCycleUpdate = defineUpdate<CloseResult, [{ actor: string }]>('closeCycle');
 
