@@ -27,6 +27,8 @@ export function cycleFiles(dataDir: string, cycleId: string) {
     returnRecord: (divisionId: string, attempt: number) => join(root, 'returns', divisionId, `${String(attempt).padStart(3, '0')}.json`),
     resultDir: join(root, 'result'),
     result: join(root, 'result', 'result.json'),
+    /** The plan with the year's answers, as the table shows it: what the result mails quote. */
+    consolidatedPlan: join(root, 'result', 'consolidated-plan.json'),
     finalStatus: join(root, 'result', 'status.json'),
   };
 }

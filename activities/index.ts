@@ -9,7 +9,8 @@ import { loadSigningKey } from '../audit/signing-key';
 import { divisionById } from '../domain/division-directory';
 import type { StatusMark } from '../domain/status-mark';
 import { loadPlan, planPath, savePlan, writeFileAtomic } from '../master/store';
-import { consolidatePlan, writeConsolidatedCsv, writeConsolidatedWorkbook } from '../sheets/consolidated-table';
+import { consolidatePlan, type MarkSummary, markSummary, writeConsolidatedCsv, writeConsolidatedWorkbook } from '../sheets/consolidated-table';
+import { Plan, serializePlan } from '../domain/plan';
 import type { CheckerPool } from '../sheets/checker-pool';
 import { readReturnFile } from '../sheets/read-return-file';
 import type { ReturnProblem } from '../sheets/return-problems';
@@ -38,6 +39,8 @@ export interface ActivityDeps {
   client: Client;
   /** The checker processes that read returned files. */
   checkers: CheckerPool;
+  /** The largest consolidated table every result mail carries whole; `RESULT_TABLE_ATTACHED_UP_TO` by default. */
+  resultTableAttachedUpTo?: number;
 }
 
 function mailContext(snapshot: CycleSnapshot, divisionId: string): MailContext {
@@ -65,7 +68,7 @@ async function tolerateDone<T>(action: () => Promise<T>): Promise<void> {
   }
 }
 
-export function createActivities({ dataDir, mailer, client, returns, checkers }: ActivityDeps) {
+export function createActivities({ dataDir, mailer, client, returns, checkers, resultTableAttachedUpTo = RESULT_TABLE_ATTACHED_UP_TO }: ActivityDeps) {
   const addressBook = createAddressBook(dataDir);
   /** Sender and recipient addresses for a division's mail, from the directory in use now. */
   const addresses = async (snapshot: CycleSnapshot, divisionId: string) => {
@@ -302,6 +305,7 @@ export function createActivities({ dataDir, mailer, client, returns, checkers }:
         }),
       );
       const csv = await storeFile(dataDir, join(files.resultDir, `${cycleId}-consolidated.csv`), writeConsolidatedCsv(consolidated, notes));
+      await writeFileAtomic(files.consolidatedPlan, serializePlan(consolidated));
 
       // The year's results become the next version of the master in use, so next year's
       // sheets are prefilled with them.
@@ -352,13 +356,30 @@ export function createActivities({ dataDir, mailer, client, returns, checkers }:
       }
     },
 
-    /** Recipients by division: the table's hash is the result's, the same for every mail. */
+    /**
+     * Recipients by division. While the table is small every division gets it whole; past
+     * `resultTableAttachedUpTo` each gets its own rows and the summary in the mail, and the
+     * table stays with the reform office (its page, the archive).
+     */
     async mailConsolidatedTable(input: { cycleId: string; divisionIds: string[]; result: CloseResult }): Promise<Record<string, string[]>> {
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
-      const table = await readRef(dataDir, input.result.consolidatedXlsx);
+      const attached = input.result.consolidatedXlsx.bytes <= resultTableAttachedUpTo;
+      const table = attached ? await readRef(dataDir, input.result.consolidatedXlsx) : undefined;
+      const consolidated = attached ? undefined : await loadConsolidated(dataDir, input.cycleId, snapshot.year);
       const recipients: Record<string, string[]> = {};
       await concurrently(input.divisionIds, MAX_SMTP_CONNECTIONS, async (divisionId) => {
-        const { subject, text } = resultMail(mailContext(snapshot, divisionId), { returned: input.result.returned, notReturned: input.result.notReturned.length });
+        const digest = consolidated && {
+          items: sheetItems({ ...snapshot, plan: consolidated.plan }, divisionId).map(({ item, role }) => ({
+            no: item.no,
+            initiative: item.initiative,
+            mark: item.marks[snapshot.year] ?? '',
+            statusText: item.statusText[snapshot.year] ?? '',
+            answers: role === 'answer',
+          })),
+          summary: consolidated.summary,
+          tableBytes: input.result.consolidatedXlsx.bytes,
+        };
+        const { subject, text } = resultMail(mailContext(snapshot, divisionId), { returned: input.result.returned, notReturned: input.result.notReturned.length, digest });
         const { from, to } = await addresses(snapshot, divisionId);
         const receipt = await mailer.sendOnce(dataDir, input.cycleId, {
           key: `result.${divisionId}`,
@@ -366,13 +387,32 @@ export function createActivities({ dataDir, mailer, client, returns, checkers }:
           to: [to],
           subject,
           text,
-          attachments: [{ filename: `${snapshot.year}実施状況_取りまとめ.xlsx`, content: table }],
+          attachments: table ? [{ filename: `${snapshot.year}実施状況_取りまとめ.xlsx`, content: table }] : [],
         });
         recipients[divisionId] = receipt.to;
       });
       return recipients;
     },
   };
+}
+
+/** The largest consolidated table that every division gets attached to its result mail. */
+export const RESULT_TABLE_ATTACHED_UP_TO = 256 * 1024;
+
+// The mails of a close go out in batches of one cycle: its consolidated plan and summary are read once.
+let lastConsolidated: { key: string; value: Promise<{ plan: Plan; summary: MarkSummary }> } | undefined;
+
+function loadConsolidated(dataDir: string, cycleId: string, year: string): Promise<{ plan: Plan; summary: MarkSummary }> {
+  const key = cycleFiles(dataDir, cycleId).consolidatedPlan;
+  if (lastConsolidated?.key !== key) {
+    const value = readFile(key, 'utf8').then((text) => {
+      const plan = Plan.parse(JSON.parse(text));
+      return { plan, summary: markSummary(plan, year) };
+    });
+    value.catch(() => (lastConsolidated = undefined));
+    lastConsolidated = { key, value };
+  }
+  return lastConsolidated.value;
 }
 
 export type Activities = ReturnType<typeof createActivities>;

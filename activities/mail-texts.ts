@@ -2,6 +2,7 @@ import type { DivisionRole } from '../domain/cycle';
 import type { RungKind } from '../domain/escalation-policy';
 import { fiscalYearLabel, parseFiscalYear } from '../domain/fiscal-year';
 import { japaneseDateTime } from '../domain/japanese-date';
+import { type MarkSummary, markLabel } from '../sheets/consolidated-table';
 
 /** Every mail the service sends, in Japanese, in one place. */
 
@@ -64,7 +65,36 @@ export function requestMail(ctx: MailContext, detail: { role: DivisionRole; dead
   };
 }
 
-export function resultMail(ctx: MailContext, detail: { returned: number; notReturned: number }): { subject: string; text: string } {
+/** What a result mail says in place of the whole table, once that is too large to send to everyone. */
+export interface ResultDigest {
+  /** The division's rows of the consolidated table, as in its sheet. */
+  items: Array<{ no: number; initiative: string; mark: string; statusText: string; answers: boolean }>;
+  summary: MarkSummary;
+  tableBytes: number;
+}
+
+const fileSize = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)}MB` : `${Math.ceil(bytes / 1024)}KB`);
+
+function digestLines(ctx: MailContext, digest: ResultDigest): string[] {
+  const { years, marks, areas, total } = digest.summary;
+  const counts = (of: number[]) => marks.map((mark, m) => `${markLabel(mark)} ${years.map((_, y) => of[m * years.length + y]).join('→')}`).join('、');
+  return [
+    `取りまとめた実施状況表（全体）は大きいため（${fileSize(digest.tableBytes)}）添付せず、${ctx.divisionName}の項目と集計をこのメールに記載します。`,
+    `全体の表は${ctx.reformOfficeName}が保管しています。必要な場合はお問い合わせください。`,
+    '',
+    `■ ${ctx.divisionName}の項目（${digest.items.length}件）`,
+    ...digest.items.flatMap((item) => [
+      `整理番号${item.no} ${item.initiative}: ${item.mark || '（空欄）'}${item.answers ? '' : '（主担当は他の課）'}`,
+      ...(item.statusText ? [`  ${item.statusText.replace(/\s*\n\s*/g, ' ')}`] : []),
+    ]),
+    '',
+    `■ 集計（基本方針ごとの取組状況の件数${years.length > 1 ? `、${years.join('→')}` : `、${years[0]}`}）`,
+    ...areas.map(({ area, counts: of }) => `${area}: ${counts(of)}`),
+    `合計: ${counts(total)}`,
+  ];
+}
+
+export function resultMail(ctx: MailContext, detail: { returned: number; notReturned: number; digest?: ResultDigest }): { subject: string; text: string } {
   const year = yearLabel(ctx.year);
   return {
     subject: `【取りまとめ結果】${year} ${ctx.planTitle}の取組状況`,
@@ -73,7 +103,7 @@ export function resultMail(ctx: MailContext, detail: { returned: number; notRetu
       '',
       `${year}の${ctx.planTitle}の取組状況の照会を締め切り、取りまとめました。`,
       `回答 ${detail.returned}課、未提出 ${detail.notReturned}課。`,
-      '取りまとめた実施状況表を添付します。ご協力ありがとうございました。',
+      ...(detail.digest ? [...digestLines(ctx, detail.digest), '', 'ご協力ありがとうございました。'] : ['取りまとめた実施状況表を添付します。ご協力ありがとうございました。']),
       signature(ctx),
     ].join('\n'),
   };

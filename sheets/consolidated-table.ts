@@ -131,24 +131,41 @@ function addStatusSheet(workbook: ExcelJS.Workbook, input: ConsolidatedWorkbookI
 }
 
 const SUMMARY_MARKS: readonly StatusMark[] = [...STATUS_MARKS, ''];
-const markLabel = (mark: StatusMark) => (mark === '' ? '空欄・未提出' : mark);
+export const markLabel = (mark: StatusMark) => (mark === '' ? '空欄・未提出' : mark);
 
-/** Each mark counted by area, for the year and the year before it where the plan has its marks. */
-function addSummarySheet(workbook: ExcelJS.Workbook, plan: Plan, year: string): void {
+/** Each mark counted by area (基本方針), for the year and the year before it where the plan has its marks. */
+export interface MarkSummary {
+  years: string[];
+  marks: readonly StatusMark[];
+  /** Counts in the order of `marks`, each for every one of `years`. */
+  areas: Array<{ area: string; counts: number[] }>;
+  total: number[];
+}
+
+export function markSummary(plan: Plan, year: string): MarkSummary {
   const previous = plan.markYears.find((y) => parseFiscalYear(y) === parseFiscalYear(year) - 1);
   const years = previous === undefined ? [year] : [previous, year];
   const { items } = canonicalPlan(plan);
   const counts = (of: readonly PlanItem[]) =>
     SUMMARY_MARKS.flatMap((mark) => years.map((y) => of.filter((item) => (item.marks[y] ?? '') === mark).length));
-  const header = ['基本方針', ...SUMMARY_MARKS.flatMap((mark) => years.map((y) => `${markLabel(mark)} ${y}`))];
+  const areas = [...new Set(items.map((item) => item.area))];
+  return {
+    years,
+    marks: SUMMARY_MARKS,
+    areas: areas.map((area) => ({ area: area || NO_LABEL, counts: counts(items.filter((item) => item.area === area)) })),
+    total: counts(items),
+  };
+}
+
+function addSummarySheet(workbook: ExcelJS.Workbook, summary: MarkSummary): void {
+  const header = ['基本方針', ...summary.marks.flatMap((mark) => summary.years.map((y) => `${markLabel(mark)} ${y}`))];
   const widths = [24, ...header.slice(1).map(() => 10)];
 
   const sheet = workbook.addWorksheet(SUMMARY_SHEET, { views: [{ state: 'frozen', ySplit: 1 }] });
   sheet.columns = widths.map((width) => ({ width }));
   addHeaderRow(sheet, 1, header, widths);
-  const areas = [...new Set(items.map((item) => item.area))];
-  for (const area of areas) sheet.addRow([area || NO_LABEL, ...counts(items.filter((item) => item.area === area))]);
-  const total = sheet.addRow(['合計', ...counts(items)]);
+  for (const { area, counts } of summary.areas) sheet.addRow([area, ...counts]);
+  const total = sheet.addRow(['合計', ...summary.total]);
   total.font = { bold: true };
   sheet.eachRow((row, n) => {
     if (n > 1) row.eachCell((cell) => (cell.border = THIN_BORDER));
@@ -169,7 +186,7 @@ export async function writeConsolidatedWorkbook(input: ConsolidatedWorkbookInput
   const workbook = new ExcelJS.Workbook();
   workbook.creator = 'torimatome';
   addStatusSheet(workbook, input);
-  addSummarySheet(workbook, input.plan, input.year);
+  addSummarySheet(workbook, markSummary(input.plan, input.year));
   addNotReturnedSheet(workbook, input.notReturned);
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }

@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../master/store';
 import { portIfFree } from './free-port';
 import { imapMailboxFromEnv } from '../inbound/imap-poller';
 import { listenerLimits } from '../inbound/mail-listener';
-import { inboundSettings, connectClient } from '../worker/settings';
+import { connectClient, inboundSettings, workerSettings } from '../worker/settings';
 import { type RunningWorker, startWorker } from '../worker/worker';
 import { trustProxySetting } from '../web/server';
 import { type Channels, startChannels } from './channels';
@@ -67,7 +67,7 @@ export async function startEmbeddedService(
   });
   await writeFileAtomic(channelPortsPath(dataDir), `${JSON.stringify({ web: channels.web.port, mail: channels.mail?.port })}\n`);
   const inbound = inboundSettings(env, channels.web.url);
-  const worker = await startWorker({ temporal, smtpUrl: smtp.url, inbound, source: 'run.json' }, dataDir);
+  const worker = await startWorker({ temporal, smtpUrl: smtp.url, inbound, worker: workerSettings(env), source: 'run.json' }, dataDir);
   await writeRunInfo(dataDir, {
     pid: process.pid,
     startedAt: new Date().toISOString(),

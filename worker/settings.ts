@@ -22,8 +22,16 @@ export interface ServiceSettings {
   smtpUrl: string;
   /** How divisions reach the service: page links, the return address, the city's mail domains. */
   inbound: InboundSettings;
+  worker: WorkerSettings;
   /** Where the settings came from, to tell the operator. */
   source: 'environment' | 'run.json';
+}
+
+/** How the worker does its own work, from the environment (see `workerSettings`). */
+export interface WorkerSettings {
+  checkers: { size?: number; recycleAfter?: number };
+  /** The largest consolidated table attached whole to every result mail, in bytes. */
+  resultTableAttachedUpTo?: number;
 }
 
 export async function resolveSettings(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<ServiceSettings> {
@@ -39,6 +47,7 @@ export async function resolveSettings(dataDir: string, env: NodeJS.ProcessEnv = 
       },
       smtpUrl: env.SMTP_URL,
       inbound: inboundSettings(env),
+      worker: workerSettings(env),
       source: 'environment',
     };
   }
@@ -50,6 +59,7 @@ export async function resolveSettings(dataDir: string, env: NodeJS.ProcessEnv = 
     temporal: { address: run.temporal.address, namespace: run.temporal.namespace },
     smtpUrl: `smtp://${run.smtp.host}:${run.smtp.port}`,
     inbound: inboundSettings(env, run.web?.url),
+    worker: workerSettings(env),
     source: 'run.json',
   };
 }
@@ -79,9 +89,16 @@ export function wholeNumberSetting(env: NodeJS.ProcessEnv, variable: string): nu
   return value;
 }
 
-/** TORIMATOME_CHECKERS (processes that read returns; one per core by default) and TORIMATOME_CHECKER_RECYCLE_AFTER (files each reads before it is replaced). */
-export function checkerSettings(env: NodeJS.ProcessEnv): { size?: number; recycleAfter?: number } {
-  return { size: wholeNumberSetting(env, 'TORIMATOME_CHECKERS'), recycleAfter: wholeNumberSetting(env, 'TORIMATOME_CHECKER_RECYCLE_AFTER') };
+/**
+ * TORIMATOME_CHECKERS (processes that read returns; one per core by default),
+ * TORIMATOME_CHECKER_RECYCLE_AFTER (files each reads before it is replaced) and
+ * TORIMATOME_RESULT_TABLE_ATTACHED_UP_TO (bytes; a larger table is not attached to result mails).
+ */
+export function workerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
+  return {
+    checkers: { size: wholeNumberSetting(env, 'TORIMATOME_CHECKERS'), recycleAfter: wholeNumberSetting(env, 'TORIMATOME_CHECKER_RECYCLE_AFTER') },
+    resultTableAttachedUpTo: wholeNumberSetting(env, 'TORIMATOME_RESULT_TABLE_ATTACHED_UP_TO'),
+  };
 }
 
 // The options both connection kinds accept alike.

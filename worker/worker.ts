@@ -5,7 +5,7 @@ import { createMailer } from '../activities/mailer';
 import { TASK_QUEUE } from '../domain/cycle';
 import { loadTokenKey } from '../inbound/return-tokens';
 import { createCheckerPool } from '../sheets/checker-pool';
-import { checkerSettings, connectClient, connectWorker, type ServiceSettings } from './settings';
+import { connectClient, connectWorker, type ServiceSettings } from './settings';
 
 export interface RunningWorker {
   /** Resolves when the worker has stopped. */
@@ -28,14 +28,14 @@ export async function startWorker(settings: ServiceSettings, dataDir: string): P
   const connection = await connectWorker(settings.temporal);
   const client = await connectClient(settings.temporal);
   const mailer = createMailer(settings.smtpUrl);
-  const checkers = createCheckerPool(checkerSettings(process.env));
+  const checkers = createCheckerPool(settings.worker.checkers);
   const worker = await Worker.create({
     connection,
     namespace: settings.temporal.namespace,
     taskQueue: TASK_QUEUE,
     // The bundler reads the TypeScript source itself, whichever loader runs this process.
     workflowsPath: join(__dirname, '..', 'workflows', 'index.ts'),
-    activities: createActivities({ dataDir, mailer, client, checkers, returns: { tokenKey: await loadTokenKey(dataDir), settings: settings.inbound } }),
+    activities: createActivities({ dataDir, mailer, client, checkers, resultTableAttachedUpTo: settings.worker.resultTableAttachedUpTo, returns: { tokenKey: await loadTokenKey(dataDir), settings: settings.inbound } }),
     // Thousands of division workflows wait for weeks; only the busy ones need to stay in memory.
     maxCachedWorkflows: 500,
   });

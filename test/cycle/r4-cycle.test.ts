@@ -145,7 +145,11 @@ describe('the R4 collection, end to end on a real Temporal server and SMTP serve
     const mails = await delivered();
     const ids = mails.map((m) => m.mail.messageId);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(mails.filter((m) => m.mail.subject.startsWith('【取りまとめ結果】'))).toHaveLength(requests.length);
+    const results = mails.filter((m) => m.mail.subject.startsWith('【取りまとめ結果】'));
+    expect(results).toHaveLength(requests.length);
+    // Arao's table is small: every division gets it whole, the same file the export gives.
+    const table = readFileSync(join(service.dataDir, 'cycles', 'cycle-arao-R4', 'result', 'cycle-arao-R4-consolidated.xlsx'));
+    expect(results.every((m) => m.mail.attachments.length === 1 && m.mail.attachments[0]!.content.equals(table))).toBe(true);
 
     const closedAgain = await cli('cycle', 'close', '--year', 'R4');
     expect(closedAgain.code).toBe(1);
