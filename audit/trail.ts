@@ -12,7 +12,7 @@ import { addHeaderRow, rowHeight } from '../sheets/sheet-style';
 import type { ReturnProblem } from '../sheets/return-problems';
 import type { CloseResult, CycleInput, DivisionInput, ReturnChannel, ReturnSubmission } from '../workflows/definitions';
 import { decodePayloads, type CycleHistories, type WorkflowHistory } from './histories';
-import { CHANNEL_NAMES } from '../inbound/submit-return';
+import { CHANNEL_NAMES } from '../service/submit-return';
 
 /**
  * The audit trail of a cycle: what was sent to whom, what came back, what the checks found and

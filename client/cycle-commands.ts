@@ -15,7 +15,7 @@ import { type EscalationPolicyInput, parseEscalationPolicy } from '../domain/esc
 import { japaneseDateTime } from '../domain/japanese-date';
 import { loadPlan, UserError } from '../master/store';
 import { CYCLE_CLOSED, type LauncherInput, reassignItemUpdate, type Ladder, type LadderClock, type CycleInput, type CycleStatus, cycleStatusQuery, type DivisionState } from '../workflows/definitions';
-import { causeOf, closeCycle, closeNotice, consolidatedTable, cycleStatus, deadlineInput, excuseDivision, extendDeadline, mailTrouble, outboxEntries, PHASE_NAMES, refusalOf, remindNow, rungsReached, sendBack, STATE_NAMES } from './cycle-actions';
+import { causeOf, closeCycle, closeNotice, consolidatedTable, cycleStatus, deadlineInput, excuseDivision, extendDeadline, mailTrouble, outboxEntries, PHASE_NAMES, refusalOf, remindNow, rungsReached, sendBack, STATE_NAMES } from '../service/cycle-actions';
 import { actorOf, collect, itemTexts, targetCycle, withClient, yearArg } from './cycle-target';
 import { resolveDivisionArg } from './plan-commands';
 

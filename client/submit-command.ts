@@ -1,8 +1,8 @@
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { describeOutcome, submitReturn } from '../inbound/submit-return';
 import { dataDir, UserError } from '../master/store';
 import { loadSnapshot } from '../activities/snapshot';
+import { describeOutcome, submitReturn } from '../service/submit-return';
 import { connectClient, resolveSettings } from '../worker/settings';
 import { actorOf, collect, itemTexts, targetCycle } from './cycle-target';
 import { resolveDivisionArg } from './plan-commands';
@@ -16,16 +16,14 @@ async function runSubmit(file: string, opts: { division: string; year?: string; 
   try {
     // A late return still finds its (closed) cycle, so the answer can say whom to contact.
     const cycleId = await targetCycle(client, dir, opts.year, { orLatestClosed: true });
-    const { directory } = await loadSnapshot(dir, cycleId);
-    const divisionId = resolveDivisionArg(directory, opts.division);
-    const outcome = await submitReturn(client, dir, {
-      cycleId,
-      divisionId,
-      file: { data, fileName: basename(file) },
-      channel: 'cli',
-      submittedBy: actorOf(opts.actor),
-      explanations,
-    });
+    const snapshot = await loadSnapshot(dir, cycleId);
+    const divisionId = resolveDivisionArg(snapshot.directory, opts.division);
+    const outcome = await submitReturn(
+      client,
+      dir,
+      { cycleId, divisionId, file: { data, fileName: basename(file) }, channel: 'cli', submittedBy: actorOf(opts.actor), explanations },
+      { snapshot },
+    );
     // Refused and held returns exit non-zero: the division has something left to do.
     const { ok, headline, points } = describeOutcome(outcome, '各項目の理由を --explain <整理番号>=<説明> で添えて、もう一度提出してください:');
     const text = [headline, ...points.map((p) => `  - ${p}`)].join('\n');

@@ -8,7 +8,9 @@ import type { Mailer } from '../activities/mailer';
 import { loadSnapshot } from '../activities/snapshot';
 import { divisionById } from '../domain/division-directory';
 import { loadDirectory, writeFileAtomic } from '../master/store';
-import { closedRefusal, cycleClosed, describeOutcome, reformOfficeContact, submitReturn } from './submit-return';
+import { acceptsReturns } from '../service/accepts-returns';
+import { closedRefusal, noAttachmentRefusal, reformOfficeContact, severalAttachmentsRefusal } from '../service/refusals';
+import { describeOutcome, submitReturn } from '../service/submit-return';
 import { recordDropped } from './dropped-mail';
 import { type DropReason, headerValues, judgeSender } from './mail-sender';
 import { cityDomainsFor, type InboundSettings, isReturnAddress, replyAddress, returnAddressFor, tagOf } from './return-address';
@@ -150,12 +152,12 @@ export async function handleReply(deps: ReplyDeps, raw: Buffer, envelope: ReplyE
   };
   const reSubject = `Re: ${subject}`.slice(0, 200);
 
-  const { directory } = await loadSnapshot(deps.dataDir, target.cycleId);
-  const divisionName = divisionById(directory, target.divisionId).name;
-  if (cycleClosed(deps.dataDir, target.cycleId)) {
+  const snapshot = await loadSnapshot(deps.dataDir, target.cycleId);
+  const divisionName = divisionById(snapshot.directory, target.divisionId).name;
+  if (!(await acceptsReturns(deps.client, deps.dataDir, target.cycleId))) {
     return finish('closed', {
       subject: `【受付できません】${reSubject}`,
-      lines: [closedRefusal(divisionName, reformOfficeContact(directory))],
+      lines: [closedRefusal(divisionName, reformOfficeContact(snapshot.directory))],
     });
   }
   const files = attachedFiles(mail.attachments);
@@ -163,27 +165,23 @@ export async function handleReply(deps: ReplyDeps, raw: Buffer, envelope: ReplyE
     return finish('noAttachment', {
       target,
       subject: `【添付がありません】${reSubject}`,
-      lines: [`${divisionName}からのメールに様式（Excelファイル）が添付されていませんでした。入力した様式を添付して、もう一度返信してください。`],
+      lines: [noAttachmentRefusal(divisionName)],
     });
   }
   if (files.length > 1) {
     return finish('severalAttachments', {
       target,
       subject: `【添付が複数あります】${reSubject}`,
-      lines: [
-        `${divisionName}からのメールにファイルが${files.length}個添付されていました（${files.map((f) => f.filename ?? '名前なし').join('、')}）。どれが回答か決められないため、受け付けていません。`,
-        '入力した様式1つだけを添付して、もう一度返信してください。',
-      ],
+      lines: severalAttachmentsRefusal(divisionName, files.map((f) => f.filename ?? '名前なし')),
     });
   }
   const file = files[0]!;
-  const outcome = await submitReturn(deps.client, deps.dataDir, {
-    ...target,
-    file: { data: file.content, fileName: file.filename ?? 'attachment.xlsx' },
-    channel: 'mail',
-    submittedBy: from,
-    updateId: `mail-${key.slice(0, 40)}`,
-  });
+  const outcome = await submitReturn(
+    deps.client,
+    deps.dataDir,
+    { ...target, file: { data: file.content, fileName: file.filename ?? 'attachment.xlsx' }, channel: 'mail', submittedBy: from, updateId: `mail-${key.slice(0, 40)}` },
+    { snapshot, acceptsReturns: true },
+  );
   const { ok, headline, points } = describeOutcome(outcome, SHEET_EXPLAIN);
   const label = ok ? '受付' : outcome.kind === 'checked' && outcome.result.status === 'held' ? '確認事項あり' : '要修正';
   return finish(outcome.kind === 'checked' ? 'checked' : outcome.reason === 'closed' ? 'closed' : 'refused', {

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { cycleFiles } from '../activities/file-store';
 import { findReturnRecord, type ReturnRecord } from '../activities/return-record';
-import type { OutboxEntry } from '../client/cycle-actions';
+import type { OutboxEntry } from '../service/cycle-actions';
 import type { CycleStatus, DivisionStatus } from '../workflows/definitions';
 
 /**

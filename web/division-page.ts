@@ -10,12 +10,14 @@ import { divisionWorkflowId } from '../domain/cycle';
 import { divisionById } from '../domain/division-directory';
 import { fiscalYearLabel, parseFiscalYear } from '../domain/fiscal-year';
 import { japaneseDateTime } from '../domain/japanese-date';
-import { cycleClosed, describeOutcome, reformOfficeContact, type SubmitOutcome, submitReturn } from '../inbound/submit-return';
 import { readPageToken, type ReturnTarget } from '../inbound/return-tokens';
+import { acceptsReturns } from '../service/accepts-returns';
+import { CLOSED_PAGE_TITLE, closedPageRefusal, malformedUploadRefusal, noFileChosenRefusal, notAFormRefusal, reformOfficeContact, tooLargeRefusal } from '../service/refusals';
+import { describeOutcome, type SubmitOutcome, submitReturn } from '../service/submit-return';
 import { cyclePhaseQuery, type DivisionState, type DivisionStatus, divisionStatusQuery } from '../workflows/definitions';
 import { type Html, html } from './html';
 import { page } from './layout';
-import { MALFORMED, malformedUploadText, readFilePart, readMultipart, type WebContext, UPLOAD_LIMIT_BYTES } from './server';
+import { MALFORMED, readFilePart, readMultipart, type WebContext, UPLOAD_LIMIT_BYTES } from './server';
 
 /**
  * A division's own page, `/r/<token>`, linked from every mail it gets: the deadline, where its
@@ -57,18 +59,17 @@ function send(reply: FastifyReply, code: number, document: string): FastifyReply
 const invalidLink = (reply: FastifyReply) =>
   send(reply, 404, page('リンクが無効です', html`<h1>リンクが無効です</h1><p>このリンクは使えません。届いたメールのリンクをそのまま開いてください。続くときは行革担当課に連絡してください。</p>`));
 
-async function closedPage(ctx: WebContext, reply: FastifyReply, target: ReturnTarget): Promise<FastifyReply> {
-  const office = reformOfficeContact((await loadSnapshot(ctx.dataDir, target.cycleId)).directory);
-  return send(reply, 410, page('照会は締め切られました', html`<h1>照会は締め切られました</h1><p>この照会の回答の受付は終わりました。事情がある場合は${office}に連絡してください。</p>`));
-}
+const closedPage = (reply: FastifyReply, snapshot: CycleSnapshot) =>
+  send(reply, 410, page(CLOSED_PAGE_TITLE, html`<h1>${CLOSED_PAGE_TITLE}</h1><p>${closedPageRefusal(reformOfficeContact(snapshot.directory))}</p>`));
 
-async function loadView(ctx: WebContext, target: ReturnTarget): Promise<DivisionView | undefined> {
+/** The division's view while its cycle takes returns; undefined once it takes none. */
+async function loadView(ctx: WebContext, target: ReturnTarget, snapshot: CycleSnapshot): Promise<DivisionView | undefined> {
+  // Read for its deadline too; a cycle Temporal no longer answers for takes no returns here.
+  const cycle = await ctx.client.workflow.getHandle(target.cycleId).query(cyclePhaseQuery).catch(() => undefined);
+  if (!cycle || !(await acceptsReturns(ctx.client, ctx.dataDir, target.cycleId, cycle.phase))) return undefined;
   const handle = ctx.client.workflow.getHandle(divisionWorkflowId(target.cycleId, target.divisionId));
   const status = await handle.query(divisionStatusQuery).catch(() => undefined);
   if (!status || status.state === 'closed') return undefined;
-  const cycle = await ctx.client.workflow.getHandle(target.cycleId).query(cyclePhaseQuery);
-  if (cycle.phase === 'closing' || cycle.phase === 'closed') return undefined;
-  const snapshot = await loadSnapshot(ctx.dataDir, target.cycleId);
   return {
     target,
     divisionName: divisionById(snapshot.directory, target.divisionId).name,
@@ -165,13 +166,14 @@ export async function registerDivisionPages(app: FastifyInstance, ctx: WebContex
       await invalidLink(reply);
       return undefined;
     }
-    const view = cycleClosed(ctx.dataDir, target.cycleId) ? undefined : await loadView(ctx, target);
-    if (!view) await closedPage(ctx, reply, target);
+    const snapshot = await loadSnapshot(ctx.dataDir, target.cycleId);
+    const view = await loadView(ctx, target, snapshot);
+    if (!view) await closedPage(reply, snapshot);
     return view;
   };
   const answer = async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply, view: DivisionView, outcome: SubmitOutcome) => {
     if (outcome.kind === 'checked') return reply.code(303).header('location', `/r/${req.params.token}#result`).send();
-    if (outcome.reason === 'closed') return closedPage(ctx, reply, view.target);
+    if (outcome.reason === 'closed') return closedPage(reply, view.snapshot);
     return send(reply, 400, divisionPage(view, req.params.token, describeOutcome(outcome, EXPLAIN_HERE)));
   };
 
@@ -195,22 +197,22 @@ export async function registerDivisionPages(app: FastifyInstance, ctx: WebContex
     const view = await open(req, reply);
     if (!view) return;
     const refuse = (code: number, message: string) => send(reply, code, divisionPage(view, req.params.token, { ok: false, headline: message, points: [] }));
-    if (!req.isMultipart()) return refuse(400, 'ファイルを選んでから「提出する」を押してください。');
+    if (!req.isMultipart()) return refuse(400, notAFormRefusal('提出する'));
     const upload = await readMultipart(async () => {
       const part = await req.file();
       return part?.filename ? readFilePart(app, part) : undefined;
     });
-    if (upload === MALFORMED) return refuse(400, malformedUploadText('提出する'));
-    if (!upload) return refuse(400, 'ファイルが選ばれていません。入力した様式を選んでから「提出する」を押してください。');
+    if (upload === MALFORMED) return refuse(400, malformedUploadRefusal('提出する'));
+    if (!upload) return refuse(400, noFileChosenRefusal('入力した様式', '提出する'));
     if (upload.truncated) {
-      return refuse(413, `ファイルが大きすぎます（上限は${UPLOAD_LIMIT_BYTES / 1024 / 1024}MBです）。お送りした回答様式に入力したファイルは通常1MBに満たない大きさです。`);
+      return refuse(413, `${tooLargeRefusal(UPLOAD_LIMIT_BYTES)}お送りした回答様式に入力したファイルは通常1MBに満たない大きさです。`);
     }
-    const outcome = await submitReturn(ctx.client, ctx.dataDir, {
-      ...view.target,
-      file: upload,
-      channel: 'upload',
-      submittedBy: `page:${view.target.divisionId} (${req.ip})`,
-    });
+    const outcome = await submitReturn(
+      ctx.client,
+      ctx.dataDir,
+      { ...view.target, file: upload, channel: 'upload', submittedBy: `page:${view.target.divisionId} (${req.ip})` },
+      { snapshot: view.snapshot, acceptsReturns: true },
+    );
     return answer(req, reply, view, outcome);
   });
 
@@ -226,13 +228,18 @@ export async function registerDivisionPages(app: FastifyInstance, ctx: WebContex
     const last = view.last;
     if (view.status.state !== 'held' || !last || Object.keys(explanations).length === 0) return reply.code(303).header('location', `/r/${req.params.token}`).send();
     // The held file again, with the explanations: nothing needs uploading twice.
-    const outcome = await submitReturn(ctx.client, ctx.dataDir, {
-      ...view.target,
-      file: { data: await readRef(ctx.dataDir, last.submission.file), fileName: last.submission.fileName },
-      channel: 'upload',
-      submittedBy: `page:${view.target.divisionId} (${req.ip})`,
-      explanations: { ...last.explanations, ...explanations },
-    });
+    const outcome = await submitReturn(
+      ctx.client,
+      ctx.dataDir,
+      {
+        ...view.target,
+        file: { data: await readRef(ctx.dataDir, last.submission.file), fileName: last.submission.fileName },
+        channel: 'upload',
+        submittedBy: `page:${view.target.divisionId} (${req.ip})`,
+        explanations: { ...last.explanations, ...explanations },
+      },
+      { snapshot: view.snapshot, acceptsReturns: true },
+    );
     return answer(req, reply, view, outcome);
   });
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { cycleFiles } from '../activities/file-store';
-import type { OutboxEntry } from '../client/cycle-actions';
+import type { OutboxEntry } from '../service/cycle-actions';
 import { divisionWorkflowId } from '../domain/cycle';
 import { japaneseDateTime } from '../domain/japanese-date';
 import { type AttemptRecord, type DivisionStatus, divisionStatusQuery, extendDeadlineSignal, remindNowSignal } from '../workflows/definitions';

@@ -1,11 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findReturnRecord, type ReturnRecord } from '../activities/return-record';
 import { type CycleSnapshot, loadSnapshot } from '../activities/snapshot';
-import { closeCycle, closeNotice, consolidatedTable, cycleStatus, deadlineInput, excuseDivision, extendDeadline, mailTrouble, type OutboxEntry, outboxEntries, owesReturn, PHASE_NAMES, remindNow, sendBack, STATE_NAMES } from '../client/cycle-actions';
 import { divisionById } from '../domain/division-directory';
 import { fiscalYearLabel, parseFiscalYear } from '../domain/fiscal-year';
 import { japaneseDateTime } from '../domain/japanese-date';
 import { UserError } from '../master/store';
+import { closeCycle, closeNotice, consolidatedTable, cycleStatus, deadlineInput, excuseDivision, extendDeadline, mailTrouble, type OutboxEntry, outboxEntries, owesReturn, PHASE_NAMES, remindNow, sendBack, STATE_NAMES } from '../service/cycle-actions';
+import { malformedUploadRefusal, noFileChosenRefusal, notAFormRefusal, tooLargeRefusal } from '../service/refusals';
+import { CHANNEL_NAMES, describeOutcome, submitReturn } from '../service/submit-return';
 import type { AttemptRecord, CycleStatus, DivisionStatus } from '../workflows/definitions';
 import { type CycleEntry, chooseCycle, deadlineInForce, escalated, latestAttempt, listCycles, type Progress, PROGRESS_NAMES, PROGRESS_ORDER, progressOf } from './cycle-progress';
 import { divisionTimeline, logText, ownStatus } from './division-timeline';
@@ -14,13 +16,12 @@ import { page } from './layout';
 import { CSRF_FIELD, MULTIPART_FORM, type OfficeAuth, type OfficeContext, refuse, refuseForm, registerOfficeAuth, textField } from './office-auth';
 import { type Session, sameToken } from './office-sessions';
 import { escalationRungs } from './workflow-history';
-import { CHANNEL_NAMES, describeOutcome, submitReturn } from '../inbound/submit-return';
-import { MALFORMED, malformedUploadText, readFilePart, readMultipart, type Upload, UPLOAD_LIMIT_BYTES } from './server';
+import { MALFORMED, readFilePart, readMultipart, type Upload, UPLOAD_LIMIT_BYTES } from './server';
 
 /**
  * The reform office's pages under /office, behind its login: a cycle's progress, each
  * division's timeline, and the actions of `torimatome cycle`, taken through the same functions
- * (client/cycle-actions.ts) and so through the workflows, with the logged-in user as actor.
+ * (service/cycle-actions.ts) and so through the workflows, with the logged-in user as actor.
  * Every action is a POST answered with a redirect and a notice shown once.
  */
 
@@ -352,21 +353,25 @@ ${owes && html`<form method="post" action="${action('excuse')}">${csrf}<p><label
     return act(req, reply, cyclePath(cycleId), (actor) => run(req, cycleId, actor));
   });
 
-  /** Whether a cycle this service ran has this division among its own. */
-  const knownDivision = async (cycleId: string, divisionId: string) =>
-    (await knownCycle(cycleId)).cycle !== undefined && (await loadSnapshot(ctx.dataDir, cycleId)).assignments.some((a) => a.divisionId === divisionId);
+  /** The snapshot of a cycle this service ran, if it has this division among its own. */
+  const snapshotWith = async (cycleId: string, divisionId: string): Promise<CycleSnapshot | undefined> => {
+    if ((await knownCycle(cycleId)).cycle === undefined) return undefined;
+    const snapshot = await loadSnapshot(ctx.dataDir, cycleId);
+    return snapshot.assignments.some((a) => a.divisionId === divisionId) ? snapshot : undefined;
+  };
 
   // A sheet a division handed to the reform office (on paper, by hand, by another address),
   // handed in on its behalf: the same path as every channel, recorded as the office's.
   app.post(MULTIPART_FORM, async (req, reply) => {
     const { cycleId, divisionId } = req.params as { cycleId: string; divisionId: string };
-    if (!(await knownDivision(cycleId, divisionId))) return notFound(reply);
+    const snapshot = await snapshotWith(cycleId, divisionId);
+    if (!snapshot) return notFound(reply);
     const session = auth.sessionOf(req);
     const forbidden = () => {
       ctx.log(`office: ${req.method} ${req.url} by ${session.user} refused: CSRF token missing or wrong`);
       return refuseForm(reply);
     };
-    if (!req.isMultipart()) return refuse(reply, 400, 'ファイルを選んでから「代理で提出する」を押してください。');
+    if (!req.isMultipart()) return refuse(reply, 400, notAFormRefusal('代理で提出する'));
     const body = await readMultipart(async () => {
       let token: unknown;
       let file: Upload | undefined;
@@ -381,13 +386,13 @@ ${owes && html`<form method="post" action="${action('excuse')}">${csrf}<p><label
       }
       return sameToken(token, session.csrf) ? { file } : undefined;
     });
-    if (body === MALFORMED) return refuse(reply, 400, malformedUploadText('代理で提出する'));
+    if (body === MALFORMED) return refuse(reply, 400, malformedUploadRefusal('代理で提出する'));
     if (!body) return forbidden();
     const { file } = body;
     return act(req, reply, divisionPath(cycleId, divisionId), async (actor) => {
-      if (!file || !file.fileName) throw new UserError('ファイルが選ばれていません。課から届いた様式を選んでから「代理で提出する」を押してください。');
-      if (file.truncated) throw new UserError(`ファイルが大きすぎます（上限は${UPLOAD_LIMIT_BYTES / 1024 / 1024}MBです）。`);
-      const outcome = await submitReturn(ctx.client, ctx.dataDir, { cycleId, divisionId, file, channel: 'office', submittedBy: actor });
+      if (!file || !file.fileName) throw new UserError(noFileChosenRefusal('課から届いた様式', '代理で提出する'));
+      if (file.truncated) throw new UserError(tooLargeRefusal(UPLOAD_LIMIT_BYTES));
+      const outcome = await submitReturn(ctx.client, ctx.dataDir, { cycleId, divisionId, file, channel: 'office', submittedBy: actor }, { snapshot });
       const { ok, headline, points } = describeOutcome(outcome, '課に説明を確かめ、様式の「説明」列に書いてから、もう一度提出してください:');
       const text = [headline, ...points].join(' ');
       if (!ok) throw new UserError(text);
@@ -398,7 +403,7 @@ ${owes && html`<form method="post" action="${action('excuse')}">${csrf}<p><label
   app.post('/office/cycles/:cycleId/divisions/:divisionId/:action', async (req, reply) => {
     const { cycleId, divisionId, action } = req.params as { cycleId: string; divisionId: string; action: string };
     const run = Object.hasOwn(DIVISION_ACTIONS, action) ? DIVISION_ACTIONS[action] : undefined;
-    if (!run || !(await knownDivision(cycleId, divisionId))) return notFound(reply);
+    if (!run || !(await snapshotWith(cycleId, divisionId))) return notFound(reply);
     return act(req, reply, divisionPath(cycleId, divisionId), (actor) => run(req, cycleId, divisionId, actor));
   });
 }

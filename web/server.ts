@@ -113,10 +113,6 @@ export async function readMultipart<T>(read: () => Promise<T>): Promise<T | type
   }
 }
 
-/** What the sender of a malformed upload is told; `button` is the form's. */
-export const malformedUploadText = (button: string) =>
-  `送られたデータを読み取れませんでした（送信が途中で切れたか、データの形式が壊れています）。何も受け付けていません。もう一度ファイルを選んでから「${button}」を押してください。`;
-
 /**
  * Any path parameter fits: a request line longer than the HTTP parser takes never reaches the
  * router, so a page token of any length the token format allows (its ids are 40 characters at

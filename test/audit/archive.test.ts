@@ -10,7 +10,7 @@ import { loadPublicKey, publicKeyPath } from '../../audit/signing-key';
 import { buildTrail } from '../../audit/trail';
 import { verifyArchive } from '../../audit/verify';
 import { archiveWorkflowId } from '../../domain/cycle';
-import { submitReturn } from '../../inbound/submit-return';
+import { submitReturn } from '../../service/submit-return';
 import { fillReturnSheet } from '../../sheets/fill-return-sheet';
 import { torimatome } from '../support/cli';
 import { CYCLE_ID, filledWithSeed, type OpenCycle, openR4Cycle, seedPlan } from '../support/returns';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { submitReturn } from '../../inbound/submit-return';
+import { submitReturn } from '../../service/submit-return';
 import { setOfficePassword } from '../../web/office-users';
 import { launchChromium, SCREENSHOT_DIR } from '../support/browser';
 import { CYCLE_ID, filledWithSeed, type OpenCycle, openR4Cycle } from '../support/returns';

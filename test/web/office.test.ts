@@ -7,7 +7,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cycleFiles } from '../../activities/file-store';
 import type { ReturnRecord } from '../../activities/return-record';
-import { submitReturn } from '../../inbound/submit-return';
+import { submitReturn } from '../../service/submit-return';
 import { fillReturnSheet } from '../../sheets/fill-return-sheet';
 import { escalated, progressOf } from '../../web/cycle-progress';
 import type { OfficeContext } from '../../web/office-auth';

@@ -5,6 +5,8 @@ import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { cycleFiles, readRef } from '../activities/file-store';
 import type { MailFailure } from '../activities/mailer';
 import { loadSnapshot } from '../activities/snapshot';
+import { onCycle, queryCycle } from '../client/cycle-target';
+import { resolveDivisionArg } from '../client/plan-commands';
 import { divisionWorkflowId, parseDeadline } from '../domain/cycle';
 import { divisionById } from '../domain/division-directory';
 import { japaneseDateTime } from '../domain/japanese-date';
@@ -23,8 +25,8 @@ import {
   remindNowSignal,
   sendBackUpdate,
 } from '../workflows/definitions';
-import { onCycle, queryCycle } from './cycle-target';
-import { resolveDivisionArg } from './plan-commands';
+import { acceptsReturns } from './accepts-returns';
+import { notInCycleRefusal } from './refusals';
 
 /**
  * What the reform office does to a cycle, the same from the command line and from its page:
@@ -179,14 +181,14 @@ async function signalDivisions(
   send: (handle: DivisionHandle) => Promise<void>,
 ): Promise<string[]> {
   const status = await queryCycle(client, cycleId);
-  if (status.phase === 'closing' || status.phase === 'closed') throw new UserError(`${cycleId} は締め切られています。`);
+  if (!(await acceptsReturns(client, dataDir, cycleId, status.phase))) throw new UserError(`${cycleId} は締め切られています。`);
   const { directory } = await loadSnapshot(dataDir, cycleId);
   const owing = status.divisions.filter(owesReturn).map((d) => d.divisionId);
   const answering = status.divisions.filter((d) => d.role === 'answer').map((d) => d.divisionId);
   const targets = target.division ? [resolveDivisionArg(directory, target.division)] : target.owingOnly ? owing : answering;
   for (const divisionId of targets) {
     const division = status.divisions.find((d) => d.divisionId === divisionId);
-    if (!division) throw new UserError(`${divisionById(directory, divisionId).name}は${status.year}の照会の対象ではありません。`);
+    if (!division) throw new UserError(notInCycleRefusal(divisionById(directory, divisionId).name, status.year));
     if (target.owingOnly && !owing.includes(divisionId)) throw new UserError(`${divisionById(directory, divisionId).name}は回答待ちではありません（${STATE_NAMES[division.state]}）。`);
     await send(client.workflow.getHandle(divisionWorkflowId(cycleId, divisionId)));
   }

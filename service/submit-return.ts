@@ -1,14 +1,15 @@
-import { existsSync } from 'node:fs';
 import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
-import { cycleFiles, storeReceived } from '../activities/file-store';
-import { loadSnapshot } from '../activities/snapshot';
+import { storeReceived } from '../activities/file-store';
+import { type CycleSnapshot, loadSnapshot } from '../activities/snapshot';
 import { divisionWorkflowId } from '../domain/cycle';
-import { divisionById, type DivisionDirectory } from '../domain/division-directory';
+import { divisionById } from '../domain/division-directory';
+import type { ReturnTarget } from '../inbound/return-tokens';
 import { RETURN_FILE_LIMITS } from '../sheets/checker-pool';
 import { checkFileBytes, checkZipDirectory } from '../sheets/return-file-checks';
 import type { ReturnProblem } from '../sheets/return-problems';
-import { CYCLE_CLOSED, cyclePhaseQuery, NOTHING_TO_ANSWER, type ReturnChannel, type SubmitResult, submitReturnUpdate } from '../workflows/definitions';
-import type { ReturnTarget } from './return-tokens';
+import { CYCLE_CLOSED, NOTHING_TO_ANSWER, type ReturnChannel, type SubmitResult, submitReturnUpdate } from '../workflows/definitions';
+import { acceptsReturns } from './accepts-returns';
+import { closedRefusal, notInCycleRefusal, nothingToAnswerRefusal, reformOfficeContact } from './refusals';
 
 /**
  * Handing in a return, the same for every channel (CLI, mail reply, upload page, the reform
@@ -41,47 +42,27 @@ export type SubmitOutcome =
   | { kind: 'checked'; divisionName: string; result: SubmitResult }
   | { kind: 'refused'; divisionName: string; reason: RefusalReason; message: string; problem?: ReturnProblem };
 
-/** Who answers a division's questions about the cycle, as the division reads it. */
-export function reformOfficeContact(directory: DivisionDirectory): string {
-  const office = divisionById(directory, directory.reformOffice);
-  return `${office.name}（${office.contact}）`;
-}
-
-/** Why a return to a closed cycle is not taken, and whom to ask, by whichever channel it came. */
-export function closedRefusal(division: string, office: string): string {
-  return `照会は締め切られているため、${division}の回答は受け付けられません。事情がある場合は${office}に連絡してください。`;
-}
-
-const REFUSALS: Record<Exclude<RefusalReason, 'badFile'>, (division: string, office: string, year: string) => string> = {
-  closed: closedRefusal,
-  notInCycle: (division, _office, year) => `${division}は${year}の照会の対象ではありません。`,
-  nothingToAnswer: (division) => `${division}には回答する項目がありません（主担当の課が回答します）。`,
+const REFUSALS: Record<Exclude<RefusalReason, 'badFile'>, (division: string, snapshot: CycleSnapshot) => string> = {
+  closed: (division, { directory }) => closedRefusal(division, reformOfficeContact(directory)),
+  notInCycle: (division, { year }) => notInCycleRefusal(division, year),
+  nothingToAnswer: (division) => nothingToAnswerRefusal(division),
 };
 
 const UPDATE_REFUSALS: Record<string, Exclude<RefusalReason, 'badFile'>> = { [CYCLE_CLOSED]: 'closed', [NOTHING_TO_ANSWER]: 'nothingToAnswer' };
 
-/** Whether the cycle has closed, from the data directory: true even once Temporal has forgotten it. */
-export function cycleClosed(dataDir: string, cycleId: string): boolean {
-  return existsSync(cycleFiles(dataDir, cycleId).result);
+/** What the channel has already established for this return, taken as it is rather than read or asked again. */
+export interface KnownFacts {
+  snapshot?: CycleSnapshot;
+  /** The channel has just asked acceptsReturns(); the workflow's update still refuses a close since. */
+  acceptsReturns?: true;
 }
 
-/** A cycle being closed takes no more returns, though its division workflows may not know yet. */
-async function closing(client: Client, cycleId: string): Promise<boolean> {
-  const status = await client.workflow.getHandle(cycleId).query(cyclePhaseQuery).catch(() => undefined);
-  return status?.phase === 'closing' || status?.phase === 'closed';
-}
-
-export async function submitReturn(client: Client, dataDir: string, request: SubmitRequest): Promise<SubmitOutcome> {
-  const { directory, year, assignments } = await loadSnapshot(dataDir, request.cycleId);
-  const divisionName = divisionById(directory, request.divisionId).name;
-  const refuse = (reason: Exclude<RefusalReason, 'badFile'>): SubmitOutcome => ({
-    kind: 'refused',
-    divisionName,
-    reason,
-    message: REFUSALS[reason](divisionName, reformOfficeContact(directory), year),
-  });
-  if (!assignments.some((a) => a.divisionId === request.divisionId)) return refuse('notInCycle');
-  if (cycleClosed(dataDir, request.cycleId) || (await closing(client, request.cycleId))) return refuse('closed');
+export async function submitReturn(client: Client, dataDir: string, request: SubmitRequest, known: KnownFacts = {}): Promise<SubmitOutcome> {
+  const snapshot = known.snapshot ?? (await loadSnapshot(dataDir, request.cycleId));
+  const divisionName = divisionById(snapshot.directory, request.divisionId).name;
+  const refuse = (reason: Exclude<RefusalReason, 'badFile'>): SubmitOutcome => ({ kind: 'refused', divisionName, reason, message: REFUSALS[reason](divisionName, snapshot) });
+  if (!snapshot.assignments.some((a) => a.divisionId === request.divisionId)) return refuse('notInCycle');
+  if (!(known.acceptsReturns ?? (await acceptsReturns(client, dataDir, request.cycleId)))) return refuse('closed');
   // What the bytes alone show is said at once and kept out of the division's attempts.
   const problem = checkFileBytes(request.file.data, RETURN_FILE_LIMITS) ?? (await checkZipDirectory(request.file.data, RETURN_FILE_LIMITS));
   if (problem) return { kind: 'refused', divisionName, reason: 'badFile', message: problem.message, problem };
