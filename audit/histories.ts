@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { historyFromJSON, type History } from '@temporalio/common/lib/proto-utils';
-import { divisionWorkflowId } from '../domain/cycle';
+import { divisionWorkflowId } from '../domain/workflow-ids';
 
 /**
  * The event histories of one cycle: its cycle workflow and every division workflow it started,

@@ -9,7 +9,7 @@ import { replayCycle } from '../audit/replay';
 import { createSigningKey, keyFingerprint, loadPublicKey, loadSigningKey, publicKeyPath, signingKeyPath } from '../audit/signing-key';
 import { buildTrail, trailCsv, trailWorkbook } from '../audit/trail';
 import { verifyArchive } from '../audit/verify';
-import { cycleId } from '../domain/cycle';
+import { cycleId } from '../domain/workflow-ids';
 import { dataDir, loadPlan, UserError } from '../master/store';
 import { targetCycle, withClient, yearArg } from './cycle-target';
 

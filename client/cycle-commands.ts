@@ -9,7 +9,7 @@ import type { MailFailure } from '../activities/mailer';
 import { loadSnapshot } from '../activities/snapshot';
 import { DROP_REASON_NAMES, type DroppedMail, droppedLogPath, droppedSince } from '../inbound/dropped-mail';
 import type { DropReason } from '../inbound/mail-sender';
-import { cycleId, TASK_QUEUE } from '../domain/cycle';
+import { cycleId, TASK_QUEUE } from '../domain/workflow-ids';
 import { divisionById } from '../domain/division-directory';
 import { type EscalationPolicyInput, parseEscalationPolicy } from '../domain/escalation-policy';
 import { japaneseDateTime } from '../domain/japanese-date';

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import { cycleId, yearCode } from '../domain/cycle';
+import { yearCode } from '../domain/cycle';
+import { cycleId } from '../domain/workflow-ids';
 import { FiscalYearError } from '../domain/fiscal-year';
 import { dataDir, loadPlan, UserError } from '../master/store';
 import { connectClient, resolveSettings } from '../worker/settings';

@@ -4,25 +4,6 @@ import { fiscalYearCode, parseFiscalYear } from './fiscal-year';
 import { itemDivisions, type Plan } from './plan';
 
 /**
- * A cycle is one fiscal year's collection for one municipality. Its ids are derived, never
- * stored, so that a second launch of the same year meets the first one's workflow id.
- */
-export const TASK_QUEUE = 'torimatome';
-
-export function cycleId(municipalityId: string, year: string): string {
-  return `cycle-${municipalityId}-${year}`;
-}
-
-export function divisionWorkflowId(cycle: string, divisionId: string): string {
-  return `${cycle.replace(/^cycle-/, 'division-')}-${divisionId}`;
-}
-
-/** The workflow that archives a closed cycle for the auditors. */
-export function archiveWorkflowId(cycle: string): string {
-  return `archive-${cycle}`;
-}
-
-/**
  * A deadline as the reform office gives it: a day (`2023-03-31`, meaning the end of that day in
  * Japan, where every deadline of the service is set) or an exact instant with its offset.
  */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FiscalYearCode } from './fiscal-year';
+import { FiscalYearCode } from './fiscal-year-code';
 import { Slug } from './plan';
 
 export const Department = z.object({

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 
 /**
  * A Japanese fiscal year (年度) runs from April 1 to March 31 and is named after the
@@ -116,19 +115,13 @@ export function fiscalYearsBetween(from: FiscalYear, to: FiscalYear): FiscalYear
   return years;
 }
 
-function isCanonicalCode(code: string): boolean {
+export function isCanonicalCode(code: string): boolean {
   try {
     return fiscalYearCode(parseFiscalYear(code)) === code;
   } catch {
     return false;
   }
 }
-
-/** A fiscal year written in its canonical code, as stored in the plan master. */
-export const FiscalYearCode = z
-  .string()
-  .refine(isCanonicalCode, { message: 'fiscal year must be a canonical code such as R4' });
-export type FiscalYearCode = z.infer<typeof FiscalYearCode>;
 
 /** Orders fiscal year codes chronologically. */
 export function compareFiscalYearCodes(a: string, b: string): number {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { compareFiscalYearCodes, fiscalYearCode, fiscalYearsBetween, FiscalYearCode, parseFiscalYear } from './fiscal-year';
+import { compareFiscalYearCodes, fiscalYearCode, fiscalYearsBetween, parseFiscalYear } from './fiscal-year';
+import { FiscalYearCode } from './fiscal-year-code';
 import { ScheduleEntry } from './schedule';
 import { StatusMark } from './status-mark';
 

@@ -1,7 +1,7 @@
 import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { storeReceived } from '../activities/file-store';
 import { type CycleSnapshot, loadSnapshot } from '../activities/snapshot';
-import { divisionWorkflowId } from '../domain/cycle';
+import { divisionWorkflowId } from '../domain/workflow-ids';
 import { divisionById } from '../domain/division-directory';
 import type { ReturnTarget } from '../inbound/return-tokens';
 import { RETURN_FILE_LIMITS } from '../sheets/checker-pool';

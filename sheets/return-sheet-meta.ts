@@ -5,7 +5,7 @@
  */
 import type ExcelJS from 'exceljs';
 import { z } from 'zod';
-import { FiscalYearCode } from '../domain/fiscal-year';
+import { FiscalYearCode } from '../domain/fiscal-year-code';
 import { PlanPeriod } from '../domain/plan';
 import { readXlsxCell, xlsxText } from '../master/xlsx-cell';
 import { META_SHEET } from './return-sheet-layout';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FiscalYearCode, FiscalYearError, fiscalYearCode, fiscalYearLabel, fiscalYearOfDate, fiscalYearRange, parseFiscalYear } from '../domain/fiscal-year';
+import { FiscalYearError, fiscalYearCode, fiscalYearLabel, fiscalYearOfDate, fiscalYearRange, parseFiscalYear } from '../domain/fiscal-year';
+import { FiscalYearCode } from '../domain/fiscal-year-code';
 
 describe('fiscal years', () => {
   it('reads R4, 令和4年度 and FY2022 as the same year, starting April 1', () => {

@@ -6,7 +6,7 @@ import { buildSheet, sheetItems, sheetName } from '../activities/division-sheet'
 import { cycleFiles, readRef } from '../activities/file-store';
 import { findReturnRecord, type ReturnRecord } from '../activities/return-record';
 import { type CycleSnapshot, loadSnapshot } from '../activities/snapshot';
-import { divisionWorkflowId } from '../domain/cycle';
+import { divisionWorkflowId } from '../domain/workflow-ids';
 import { divisionById } from '../domain/division-directory';
 import { fiscalYearLabel, parseFiscalYear } from '../domain/fiscal-year';
 import { japaneseDateTime } from '../domain/japanese-date';

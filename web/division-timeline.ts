@@ -4,7 +4,7 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { cycleFiles } from '../activities/file-store';
 import type { OutboxEntry } from '../service/cycle-actions';
-import { divisionWorkflowId } from '../domain/cycle';
+import { divisionWorkflowId } from '../domain/workflow-ids';
 import { japaneseDateTime } from '../domain/japanese-date';
 import { type AttemptRecord, type DivisionStatus, divisionStatusQuery, extendDeadlineSignal, remindNowSignal } from '../workflows/definitions';
 import { signalsReceived } from './workflow-history';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createMailer } from '../activities/mailer';
-import { TASK_QUEUE } from '../domain/cycle';
+import { TASK_QUEUE } from '../domain/workflow-ids';
 import { loadTokenKey } from '../inbound/return-tokens';
 import { createCheckerPool } from '../sheets/checker-pool';
 import { connectClient, connectWorker, type ServiceSettings } from './settings';

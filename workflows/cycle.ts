@@ -1,5 +1,5 @@
 import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import { divisionWorkflowId } from '../domain/cycle';
+import { divisionWorkflowId } from '../domain/workflow-ids';
 import type { Activities } from '../activities';
 import {
   CYCLE_CLOSED,

@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
-import { cycleId } from '../domain/cycle';
+import { cycleId } from '../domain/workflow-ids';
 import { fiscalYearCode, fiscalYearOfDate } from '../domain/fiscal-year';
 import { cycleWorkflow } from './cycle';
 import type { LauncherInput } from './definitions';

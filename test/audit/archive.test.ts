@@ -9,7 +9,7 @@ import { replayCycle } from '../../audit/replay';
 import { loadPublicKey, publicKeyPath } from '../../audit/signing-key';
 import { buildTrail } from '../../audit/trail';
 import { verifyArchive } from '../../audit/verify';
-import { archiveWorkflowId } from '../../domain/cycle';
+import { archiveWorkflowId } from '../../domain/workflow-ids';
 import { submitReturn } from '../../service/submit-return';
 import { fillReturnSheet } from '../../sheets/fill-return-sheet';
 import { torimatome } from '../support/cli';

@@ -1,7 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { divisionWorkflowId, planBeforeYear, TASK_QUEUE } from '../../domain/cycle';
+import { planBeforeYear } from '../../domain/cycle';
+import { divisionWorkflowId, TASK_QUEUE } from '../../domain/workflow-ids';
 import { type CycleInput, type CycleStatus, closeCycleUpdate, cycleStatusQuery, divisionStatusQuery, excuseSignal, reassignItemUpdate } from '../../workflows/definitions';
 import { torimatome } from '../support/cli';
 import { recordHistories, recordingHistories } from '../support/histories';
