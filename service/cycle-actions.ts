@@ -12,14 +12,13 @@ import { divisionWorkflowId } from '../domain/workflow-ids';
 import { divisionById } from '../domain/division-directory';
 import { japaneseDateTime } from '../domain/japanese-date';
 import { UserError } from '../master/store';
+import { type DivisionState, owesReturn } from '../domain/division-state';
 import {
   type CloseResult,
   closeCycleUpdate,
   CYCLE_CLOSED,
   type CyclePhase,
   type CycleStatus,
-  type DivisionState,
-  type DivisionStatus,
   excuseSignal,
   extendDeadlineSignal,
   NOT_RETURNED,
@@ -163,10 +162,6 @@ export async function consolidatedTable(dataDir: string, cycleId: string, format
   }
 }
 
-/** Whether a division still owes a return: the ones a reminder or an excuse is for. */
-export function owesReturn(division: DivisionStatus): boolean {
-  return division.state === 'waiting' || division.state === 'sentBack';
-}
 
 type DivisionHandle = ReturnType<Client['workflow']['getHandle']>;
 
@@ -184,7 +179,7 @@ async function signalDivisions(
   const status = await queryCycle(client, cycleId);
   if (!(await acceptsReturns(client, dataDir, cycleId, status.phase))) throw new UserError(`${cycleId} は締め切られています。`);
   const { directory } = await loadSnapshot(dataDir, cycleId);
-  const owing = status.divisions.filter(owesReturn).map((d) => d.divisionId);
+  const owing = status.divisions.filter((d) => owesReturn(d.state)).map((d) => d.divisionId);
   const answering = status.divisions.filter((d) => d.role === 'answer').map((d) => d.divisionId);
   const targets = target.division ? [resolveDivisionArg(directory, target.division)] : target.owingOnly ? owing : answering;
   for (const divisionId of targets) {

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DivisionRole } from '../domain/cycle';
+import type { DivisionState } from '../domain/division-state';
 import type { EscalationPolicyInput } from '../domain/escalation-policy';
 import type { ReturnProblem } from '../sheets/return-problems';
 
@@ -77,8 +78,6 @@ export interface SubmitResult {
   /** 確認事項 still without an explanation. */
   warnings?: ReturnProblem[];
 }
-
-export type DivisionState = 'preparing' | 'waiting' | 'held' | 'returned' | 'sentBack' | 'excused' | 'informed' | 'closed';
 
 /** One entry of a division's timeline: each attempt and each send-back. */
 export interface AttemptRecord {

@@ -1,5 +1,6 @@
 import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { type DivisionEvent, type DivisionState, nextState, owesReturn } from '../domain/division-state';
 import {
   type AttemptRecord,
   CYCLE_CLOSED,
@@ -10,7 +11,6 @@ import {
   resendSheetSignal,
   type DivisionInput,
   divisionReportSignal,
-  type DivisionState,
   type DivisionStatus,
   divisionStatusQuery,
   NOT_RETURNED,
@@ -58,6 +58,9 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
     deadline: deadline === input.deadline ? undefined : deadline,
   });
   const report = () => getExternalWorkflowHandle(input.cycleId).signal(divisionReportSignal, status());
+  const apply = (event: DivisionEvent) => {
+    state = nextState(state, event, accepted !== undefined);
+  };
   const refuseWhenClosed = () => {
     if (closed) throw new Error(CYCLE_CLOSED);
   };
@@ -66,23 +69,21 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
   setHandler(closeDivisionSignal, () => {
     closed = true;
   });
-  const owesReturn = () => state === 'waiting' || state === 'sentBack';
   let reminders = 0;
   setHandler(excuseSignal, async ({ reason, actor }) => {
-    if (!owesReturn() || closed) return;
-    state = 'excused';
+    if (!owesReturn(state) || closed) return;
+    apply({ kind: 'excused' });
     log.push({ attempt: attempts, result: 'excused', at: new Date().toISOString(), by: actor, note: reason });
     await report();
   });
   setHandler(remindNowSignal, async ({ actor }) => {
-    if (!owesReturn() || closed) return;
+    if (!owesReturn(state) || closed) return;
     await sendManualReminder({ cycleId: input.cycleId, divisionId: input.divisionId, deadline, seq: ++reminders, actor });
   });
   setHandler(resendSheetSignal, async ({ role: newRole }) => {
     if (closed) return;
     role = newRole;
-    if (role === 'inform' && accepted === undefined) state = 'informed';
-    if (role === 'answer' && state === 'informed') state = 'waiting';
+    apply({ kind: 'resent', role });
     sheetVersion++;
     const sheet = await prepareSheet({ cycleId: input.cycleId, divisionId: input.divisionId, sheetVersion, deadline });
     // An excused division owes nothing: its sheet changes, but no mail asks it to answer.
@@ -104,16 +105,14 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
       const warnings = check.warnings ?? [];
       const result: SubmitStatus = !check.ok ? 'refused' : warnings.length > 0 ? 'held' : 'accepted';
       log.push({ attempt, result, at: new Date().toISOString(), by: submission.submittedBy });
+      // An earlier accepted return keeps counting through a held one, until a new one is accepted.
+      const reported = result === 'accepted' || (result === 'held' && accepted === undefined);
+      apply({ kind: 'checked', result });
       if (result === 'accepted') {
         accepted = attempt;
         returnedAt = new Date().toISOString();
-        state = 'returned';
-        await report();
-      } else if (result === 'held' && accepted === undefined) {
-        // An earlier accepted return keeps counting until a new one is accepted.
-        state = 'held';
-        await report();
       }
+      if (reported) await report();
       return { status: result, attempt, problems: check.problems, warnings };
     },
     {
@@ -131,7 +130,7 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
       const attempt = accepted!;
       accepted = undefined;
       returnedAt = undefined;
-      state = 'sentBack';
+      apply({ kind: 'sentBack' });
       sheetVersion++;
       log.push({ attempt, result: 'sentBack', at: new Date().toISOString(), by: actor });
       await report();
@@ -149,7 +148,7 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
 
   const sheet = await prepareSheet({ cycleId: input.cycleId, divisionId: input.divisionId, sheetVersion: input.sheetVersion, deadline: input.deadline });
   await sendRequestMail({ cycleId: input.cycleId, divisionId: input.divisionId, role: input.role, deadline: input.deadline, sheet });
-  if (state === 'preparing') state = input.role === 'answer' ? 'waiting' : 'informed';
+  apply({ kind: 'sheetSent', role: input.role });
 
   // A division that only sees items waits: an item reassigned to it makes it one that answers.
   await condition(() => closed || role === 'answer');
@@ -165,15 +164,14 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
         await condition(() => closed || replan, Math.max(0, Date.parse(rung.at) - Date.now()));
         if (closed || replan) break;
         // A return stops the ladder; a send-back makes the division owe one again.
-        if (owesReturn()) await sendRungMail({ cycleId: input.cycleId, divisionId: input.divisionId, rung, deadline });
+        if (owesReturn(state)) await sendRungMail({ cycleId: input.cycleId, divisionId: input.divisionId, rung, deadline });
       }
       if (!replan) await condition(() => closed || replan);
     }
   }
 
   await condition(() => closed && allHandlersFinished());
-  // Handlers change the state while this function waits; a held or sent-back return stays so.
-  const pending: DivisionState[] = ['held', 'sentBack', 'excused'];
-  if (accepted === undefined && !pending.includes(state)) state = 'closed';
+  // Handlers change the state while this function waits.
+  apply({ kind: 'closed' });
   return status();
 }
