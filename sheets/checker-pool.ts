@@ -49,6 +49,8 @@ export interface CheckerPoolOptions {
   size?: number;
   /** Files a checker reads before it is replaced. */
   recycleAfter?: number;
+  /** How long a checker may wait for a file before it ends, in ms; `DEFAULT_IDLE_AFTER_MS` by default. */
+  idleAfterMs?: number;
   limits?: Partial<ReturnFileLimits>;
   /** The checker's entry file; tests put stand-ins there. */
   entry?: string;
@@ -64,6 +66,12 @@ export interface CheckerPool {
 }
 
 export const DEFAULT_RECYCLE_AFTER = 200;
+/**
+ * Each idle checker holds about 125 MB. Between busy hours (and through a cycle's launch and
+ * close, when nothing is checked) the pool gives that back; the first file after a quiet spell
+ * waits half a second for a fresh checker.
+ */
+export const DEFAULT_IDLE_AFTER_MS = 30_000;
 /** The checker's entry: a CommonJS file that registers tsx, so it runs the same under tsx, vitest and `node client/bin.cjs`. */
 export const CHECKER_ENTRY = join(__dirname, 'read-return-child.cjs');
 // Starting node, tsx and exceljs takes about half a second; more than this is a broken installation, not a bad file.
@@ -101,6 +109,8 @@ interface Checker {
   child: ChildProcess;
   idleRss?: number;
   files: number;
+  /** Ends the checker once it has waited too long for a file. */
+  idleTimer?: NodeJS.Timeout;
   run(data: Buffer, expected: ExpectedReturn): Promise<Outcome>;
 }
 
@@ -205,6 +215,7 @@ export function createCheckerPool(options: CheckerPoolOptions = {}): CheckerPool
   const limits: ReturnFileLimits = { ...RETURN_FILE_LIMITS, ...options.limits };
   const size = options.size ?? Math.max(1, availableParallelism());
   const recycleAfter = options.recycleAfter ?? DEFAULT_RECYCLE_AFTER;
+  const idleAfterMs = options.idleAfterMs ?? DEFAULT_IDLE_AFTER_MS;
   const entry = options.entry ?? CHECKER_ENTRY;
   const idle: Checker[] = [];
   const live = new Set<Checker>();
@@ -213,8 +224,16 @@ export function createCheckerPool(options: CheckerPoolOptions = {}): CheckerPool
   let closed = false;
 
   const retire = (checker: Checker) => {
+    clearTimeout(checker.idleTimer);
     live.delete(checker);
     checker.child.kill('SIGKILL');
+  };
+  const park = (checker: Checker) => {
+    idle.push(checker);
+    checker.idleTimer = setTimeout(() => {
+      idle.splice(idle.indexOf(checker), 1);
+      retire(checker);
+    }, idleAfterMs).unref();
   };
   const slot = async () => {
     if (free > 0) free--;
@@ -232,13 +251,15 @@ export function createCheckerPool(options: CheckerPoolOptions = {}): CheckerPool
       if (closed) throw new Error('the checker pool is closed');
       await slot();
       try {
+        // The most recently used first, so that the pool's extra checkers are the ones that go idle.
         let checker = idle.pop();
+        clearTimeout(checker?.idleTimer);
         if (!checker) {
           checker = await startChecker(entry, limits, recycleAfter);
           live.add(checker);
         }
         const { reading, reusable } = await checker.run(data, expected);
-        if (reusable && !closed) idle.push(checker);
+        if (reusable && !closed) park(checker);
         else retire(checker);
         return reading;
       } finally {

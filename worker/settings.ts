@@ -29,7 +29,7 @@ export interface ServiceSettings {
 
 /** How the worker does its own work, from the environment (see `workerSettings`). */
 export interface WorkerSettings {
-  checkers: { size?: number; recycleAfter?: number };
+  checkers: { size?: number; recycleAfter?: number; idleAfterMs?: number };
   /** The largest consolidated table attached whole to every result mail, in bytes. */
   resultTableAttachedUpTo?: number;
 }
@@ -89,14 +89,21 @@ export function wholeNumberSetting(env: NodeJS.ProcessEnv, variable: string): nu
   return value;
 }
 
+const secondsToMs = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);
+
 /**
  * TORIMATOME_CHECKERS (processes that read returns; one per core by default),
- * TORIMATOME_CHECKER_RECYCLE_AFTER (files each reads before it is replaced) and
+ * TORIMATOME_CHECKER_RECYCLE_AFTER (files each reads before it is replaced),
+ * TORIMATOME_CHECKER_IDLE_SECONDS (how long one waits for a file before it ends) and
  * TORIMATOME_RESULT_TABLE_ATTACHED_UP_TO (bytes; a larger table is not attached to result mails).
  */
 export function workerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
   return {
-    checkers: { size: wholeNumberSetting(env, 'TORIMATOME_CHECKERS'), recycleAfter: wholeNumberSetting(env, 'TORIMATOME_CHECKER_RECYCLE_AFTER') },
+    checkers: {
+      size: wholeNumberSetting(env, 'TORIMATOME_CHECKERS'),
+      recycleAfter: wholeNumberSetting(env, 'TORIMATOME_CHECKER_RECYCLE_AFTER'),
+      idleAfterMs: secondsToMs(wholeNumberSetting(env, 'TORIMATOME_CHECKER_IDLE_SECONDS')),
+    },
     resultTableAttachedUpTo: wholeNumberSetting(env, 'TORIMATOME_RESULT_TABLE_ATTACHED_UP_TO'),
   };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CheckerPool, type CheckerPoolOptions, createCheckerPool, RETURN_FILE_LIMITS, type ReturnFileLimits } from '../../sheets/checker-pool';
 import { readReturnFile } from '../../sheets/read-return-file';
 import type { ReturnReading } from '../../sheets/read-return-sheet';
@@ -378,6 +378,26 @@ describe('readReturnFile: the checker processes that parse, under their limits',
       const readings = await Promise.all(Array.from({ length: 6 }, () => readReturnFile(filled, somuExpected(), checkers)));
       expect(readings.every((r) => r.ok)).toBe(true);
       expect(checkers.pids()).toHaveLength(2);
+    } finally {
+      checkers.close();
+    }
+  });
+
+  it('ends the checkers that wait too long for a file, and starts one again for the next', async () => {
+    const checkers = createCheckerPool({ size: 2, idleAfterMs: 300 });
+    try {
+      await Promise.all([0, 1].map(() => readReturnFile(filled, somuExpected(), checkers)));
+      const busy = checkers.pids();
+      expect(busy).toHaveLength(2);
+      await vi.waitFor(
+        () => {
+          expect(checkers.pids()).toEqual([]);
+          for (const pid of busy) expect(() => process.kill(pid, 0)).toThrow();
+        },
+        { timeout: 5_000, interval: 50 },
+      );
+      expect(await readReturnFile(filled, somuExpected(), checkers)).toEqual({ ok: true, problems: [], answers: ANSWER_NOS.map(seedAnswer) });
+      expect(checkers.pids()).toHaveLength(1);
     } finally {
       checkers.close();
     }
