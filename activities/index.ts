@@ -18,7 +18,8 @@ import type { ReturnProblem } from '../sheets/return-problems';
 import { findWarnings } from '../sheets/return-warnings';
 import type { CloseResult, CycleStatus, DivisionInput, FileRef, Ladder, ReturnSubmission } from '../workflows/definitions';
 import { parseEscalationPolicy, rungRecipients } from '../domain/escalation-policy';
-import { closeDivisionSignal, cycleStatusQuery } from '../workflows/definitions';
+import { readCycleStatus } from '../service/cycle-status';
+import { closeDivisionSignal } from '../workflows/definitions';
 import { cycleFiles, readRef, storeFile } from './file-store';
 import { type MailContext, requestMail, resultMail, rungMail, sendBackMail } from './mail-texts';
 import { type PlannedRung, planRungs } from './business-calendar';
@@ -258,7 +259,7 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
       // plan master's version a second time.
       const files = cycleFiles(dataDir, cycleId);
       if (existsSync(files.result)) return JSON.parse(await readFile(files.result, 'utf8')) as CloseResult;
-      const status = input.status ?? (await client.workflow.getHandle(cycleId).query(cycleStatusQuery));
+      const status = input.status ?? (await readCycleStatus(client.workflow.getHandle(cycleId)));
       const { year } = status;
       const snapshot = await loadSnapshot(dataDir, cycleId);
       const answers = new Map<number, { mark: StatusMark; statusText: string }>();

@@ -14,9 +14,10 @@ import { divisionById } from '../domain/division-directory';
 import { type EscalationPolicyInput, parseEscalationPolicy } from '../domain/escalation-policy';
 import { japaneseDateTime } from '../domain/japanese-date';
 import { loadPlan, UserError } from '../master/store';
-import { CYCLE_CLOSED, type LauncherInput, reassignItemUpdate, type Ladder, type LadderClock, type CycleInput, type CycleStatus, cycleStatusQuery } from '../workflows/definitions';
+import { CYCLE_CLOSED, type LauncherInput, reassignItemUpdate, type Ladder, type LadderClock, type CycleInput, type CycleStatus } from '../workflows/definitions';
 import type { DivisionState } from '../domain/division-state';
 import { causeOf, closeCycle, closeNotice, consolidatedTable, cycleStatus, deadlineInput, excuseDivision, extendDeadline, mailTrouble, outboxEntries, PHASE_NAMES, refusalOf, remindNow, rungsReached, sendBack, STATE_NAMES } from '../service/cycle-actions';
+import { readCycleStatus } from '../service/cycle-status';
 import { actorOf, collect, itemTexts, targetCycle, withClient, yearArg } from './cycle-target';
 import { resolveDivisionArg } from './plan-commands';
 
@@ -78,7 +79,7 @@ async function runLaunch(opts: { year: string; deadline: string; actor?: string;
       }
       // A query needs a worker; while none answers (restarting, or overloaded) the launch goes
       // on in Temporal regardless, and this only waits to report it.
-      const status = await handle.query(cycleStatusQuery).catch(() => undefined);
+      const status = await readCycleStatus(handle).catch(() => undefined);
       if (!status) {
         if (!workerAwaited) process.stdout.write('  ワーカーの応答を待っています…\n');
         workerAwaited = true;

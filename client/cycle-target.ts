@@ -5,7 +5,8 @@ import { cycleId } from '../domain/workflow-ids';
 import { FiscalYearError } from '../domain/fiscal-year';
 import { dataDir, loadPlan, UserError } from '../master/store';
 import { connectClient, resolveSettings } from '../worker/settings';
-import { type CycleStatus, cycleStatusQuery } from '../workflows/definitions';
+import { readCycleStatus } from '../service/cycle-status';
+import type { CycleStatus } from '../workflows/definitions';
 
 /** Runs a command's work with a Temporal client for the service in use, closed after. */
 export async function withClient<T>(work: (client: Client, dir: string) => Promise<T>): Promise<T> {
@@ -58,7 +59,7 @@ export async function targetCycle(client: Client, dataDir: string, year: string 
 /** The cycle's status, from its workflow; a query needs a worker, so a silent one is named. */
 export async function queryCycle(client: Client, id: string): Promise<CycleStatus> {
   try {
-    return await onCycle(id, () => client.workflow.getHandle(id).query(cycleStatusQuery));
+    return await onCycle(id, () => readCycleStatus(client.workflow.getHandle(id)));
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw new UserError(`照会 ${id} の状態を取得できません。ワーカー（npm start か torimatome worker）が動いているか確認してください。（${(err as Error).message}）`);

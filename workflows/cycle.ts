@@ -1,4 +1,5 @@
 import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { statusPage } from '../domain/status-pages';
 import { divisionWorkflowId } from '../domain/workflow-ids';
 import type { Activities } from '../activities';
 import {
@@ -61,7 +62,11 @@ export async function cycleWorkflow(input: CycleInput): Promise<CloseResult> {
     divisions: [...divisions.values()],
     result,
   });
-  setHandler(cycleStatusQuery, status);
+  setHandler(cycleStatusQuery, (page) => {
+    if (!page) return status();
+    const { entries, next } = statusPage([...divisions.values()], page);
+    return { ...status(), divisions: entries, next };
+  });
   setHandler(cyclePhaseQuery, () => ({ phase, deadline: input.deadline }));
 
   setHandler(divisionReportSignal, (report) => {

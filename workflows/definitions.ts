@@ -2,6 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DivisionRole } from '../domain/cycle';
 import type { DivisionState } from '../domain/division-state';
 import type { EscalationPolicyInput } from '../domain/escalation-policy';
+import type { StatusPageRequest } from '../domain/status-pages';
 import type { ReturnProblem } from '../sheets/return-problems';
 
 /**
@@ -124,7 +125,8 @@ export interface CycleStatus {
   result?: CloseResult;
 }
 
-export const cycleStatusQuery = defineQuery<CycleStatus>('cycleStatus');
+/** The whole status; with a page request, the divisions of that page and where the next starts (`readCycleStatus` reads them all). */
+export const cycleStatusQuery = defineQuery<CycleStatus & { next?: number }, [page?: StatusPageRequest]>('cycleStatus');
 /** The cycle's phase without its divisions: what every return asks before it is checked. */
 export const cyclePhaseQuery = defineQuery<{ phase: CyclePhase; deadline: string }>('cyclePhase');
 export const divisionReportSignal = defineSignal<[DivisionStatus]>('divisionReport');

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planBeforeYear } from '../../domain/cycle';
 import { divisionWorkflowId, TASK_QUEUE } from '../../domain/workflow-ids';
 import { type CycleInput, type CycleStatus, closeCycleUpdate, cycleStatusQuery, divisionStatusQuery, excuseSignal, reassignItemUpdate } from '../../workflows/definitions';
+import { readCycleStatus } from '../../service/cycle-status';
 import { torimatome } from '../support/cli';
 import { recordHistories, recordingHistories } from '../support/histories';
 import { CYCLE_ID, seedPlan } from '../support/returns';
@@ -87,6 +88,12 @@ describe('an open cycle whose history grows starts afresh with its state', () =>
     const status = JSON.parse((await torimatome({ cwd: service.dataDir, dataDir: service.dataDir }, 'cycle', 'status', '--json')).stdout);
     expect(Object.fromEntries(status.divisions.map((d: { divisionId: string; state: string }) => [d.divisionId, d.state]))).toEqual(byId(await cycle.query(cycleStatusQuery)));
     expect(status.divisions.find((d: { divisionId: string }) => d.divisionId === 'kaikei')).toMatchObject({ state: 'excused', log: [{ result: 'excused', note: '試験' }] });
+    // Read in pages of one division each, the status is the whole one.
+    const whole = await cycle.query(cycleStatusQuery);
+    const firstPage = await cycle.query(cycleStatusQuery, { from: 0, maxBytes: 1 });
+    expect(firstPage.divisions).toEqual(whole.divisions.slice(0, 1));
+    expect(firstPage.next).toBe(1);
+    expect(await readCycleStatus(cycle, 1)).toEqual(whole);
 
     if (recordingHistories) await recordHistories(service.server, 'continue-as-new', [CYCLE_ID]);
     const result = await cycle.executeUpdate(closeCycleUpdate, { args: [{ actor: '文化企画課 行革担当' }] });
