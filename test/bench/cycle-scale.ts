@@ -698,7 +698,10 @@ function figureOf(workflowId: string, history: temporal.api.history.v1.IHistory)
     const type = event.eventType ?? EventType.EVENT_TYPE_UNSPECIFIED;
     if (TROUBLE_EVENTS.has(type)) {
       const timeoutType = event.workflowTaskTimedOutEventAttributes?.timeoutType;
-      const name = `${EventType[type].replace('EVENT_TYPE_', '')}${timeoutType ? `(${temporal.api.enums.v1.TimeoutType[timeoutType].replace('TIMEOUT_TYPE_', '')})` : ''}`;
+      const failure = event.workflowTaskFailedEventAttributes;
+      const cause = failure?.cause ? temporal.api.enums.v1.WorkflowTaskFailedCause[failure.cause].replace('WORKFLOW_TASK_FAILED_CAUSE_', '') : undefined;
+      const why = timeoutType ? temporal.api.enums.v1.TimeoutType[timeoutType].replace('TIMEOUT_TYPE_', '') : cause;
+      const name = `${EventType[type].replace('EVENT_TYPE_', '')}${why ? `(${why})` : ''}`;
       troubles[name] = (troubles[name] ?? 0) + 1;
     }
     const s = event.activityTaskScheduledEventAttributes;
