@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { type DivisionEvent, type DivisionState, nextState, owesReturn } from '../domain/division-state';
 import {
@@ -26,6 +26,7 @@ import {
 const { prepareSheet, sendRequestMail, sendBack, planLadder, sendRungMail, sendManualReminder } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
 });
+const { planLadder: planLadderLocally } = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds' });
 
 // Checking a return is what the submitter waits for: it gets a short timeout and few retries,
 // so that a file that cannot be read answers quickly instead of hanging the update.
@@ -146,6 +147,22 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
     },
   );
 
+  /**
+   * Waits for a rung's time: 'due' when it comes while a return is owed, 'passed' when it came
+   * while none was (the division is not reminded of it later), 'stop' on a close or a new plan.
+   * A timer runs only while a return is owed.
+   */
+  const rungTime = async (at: number): Promise<'due' | 'passed' | 'stop'> => {
+    for (;;) {
+      if (!owesReturn(state)) {
+        await condition(() => closed || replan || owesReturn(state));
+        if (!closed && !replan && Date.now() >= at) return 'passed';
+      }
+      if (closed || replan) return 'stop';
+      if (!(await condition(() => closed || replan || !owesReturn(state), Math.max(0, at - Date.now())))) return 'due';
+    }
+  };
+
   const sheet = await prepareSheet({ cycleId: input.cycleId, divisionId: input.divisionId, sheetVersion: input.sheetVersion, deadline: input.deadline });
   await sendRequestMail({ cycleId: input.cycleId, divisionId: input.divisionId, role: input.role, deadline: input.deadline, sheet });
   apply({ kind: 'sheetSent', role: input.role });
@@ -158,11 +175,22 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
       // An extension shows in the cycle's status as soon as its ladder is planned again.
       if (replan) await report();
       replan = false;
-      // Rung dates come from an activity: holiday data read here could change a replay.
-      const rungs = await planLadder({ ladder: input.ladder, deadline });
+      // Rung dates come from an activity: holiday data read here could change a replay. A local
+      // one, since it reads no more than the calendar: an activity task of its own for each of
+      // 2,000 divisions is server work the launch waits on. Histories from before replay with it.
+      const rungs = await (patched('ladder-planned-locally') ? planLadderLocally : planLadder)({ ladder: input.ladder, deadline });
+      // A division that owes nothing (returned, held, excused) has no timer running: the rung
+      // times would otherwise wake every division that has returned, 2,000 at once, for nothing.
+      const sleeps = patched('ladder-sleeps-while-nothing-owed');
       for (const rung of rungs) {
-        await condition(() => closed || replan, Math.max(0, Date.parse(rung.at) - Date.now()));
-        if (closed || replan) break;
+        if (sleeps) {
+          const when = await rungTime(Date.parse(rung.at));
+          if (when === 'stop') break;
+          if (when === 'passed') continue;
+        } else {
+          await condition(() => closed || replan, Math.max(0, Date.parse(rung.at) - Date.now()));
+          if (closed || replan) break;
+        }
         // A return stops the ladder; a send-back makes the division owe one again.
         if (owesReturn(state)) await sendRungMail({ cycleId: input.cycleId, divisionId: input.divisionId, rung, deadline });
       }

@@ -1,5 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planBeforeYear } from '../../domain/cycle';
 import { Plan } from '../../domain/plan';
@@ -62,6 +64,16 @@ describe('the reminder and escalation ladder, counted in seconds from the deadli
     expect(ladderMails(all, '（総務課）')).toEqual([]);
     expect(ladderMails(all, '収納課').map((m) => m.to)).toEqual([['shuno-new@city.arao.example']]);
     expect(ladderMails(all, '会計課')).toEqual([]);
+
+    // Who owes nothing has no timer running: 総務課 returned and 会計課 was excused while their
+    // first rung's timer ran, and neither woke at a rung time after that.
+    const client = new Client({ connection: await Connection.connect({ address: service.server.address }), namespace: service.server.namespace });
+    const timersFired = async (division: string) =>
+      (await client.workflow.getHandle(`division-arao-R4-${division}`).fetchHistory()).events!.filter((e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_TIMER_FIRED).length;
+    expect(await timersFired('zaisei')).toBe(5);
+    expect(await timersFired('somu')).toBe(0);
+    expect(await timersFired('kaikei')).toBe(0);
+    await client.connection.close();
 
     const status = JSON.parse((await cli('cycle', 'status', '--json')).stdout);
     expect(status.rungsReached).toMatchObject({ zaisei: 5 });
