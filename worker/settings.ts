@@ -32,6 +32,8 @@ export interface WorkerSettings {
   checkers: { size?: number; recycleAfter?: number; idleAfterMs?: number };
   /** The largest consolidated table attached whole to every result mail, in bytes. */
   resultTableAttachedUpTo?: number;
+  /** Workflows kept in memory between their tasks. */
+  cachedWorkflows?: number;
 }
 
 export async function resolveSettings(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<ServiceSettings> {
@@ -94,8 +96,9 @@ const secondsToMs = (seconds: number | undefined) => (seconds === undefined ? un
 /**
  * TORIMATOME_CHECKERS (processes that read returns; one per core by default),
  * TORIMATOME_CHECKER_RECYCLE_AFTER (files each reads before it is replaced),
- * TORIMATOME_CHECKER_IDLE_SECONDS (how long one waits for a file before it ends) and
- * TORIMATOME_RESULT_TABLE_ATTACHED_UP_TO (bytes; a larger table is not attached to result mails).
+ * TORIMATOME_CHECKER_IDLE_SECONDS (how long one waits for a file before it ends),
+ * TORIMATOME_RESULT_TABLE_ATTACHED_UP_TO (bytes; a larger table is not attached to result mails) and
+ * TORIMATOME_CACHED_WORKFLOWS (workflows kept in memory between their tasks).
  */
 export function workerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
   return {
@@ -105,6 +108,7 @@ export function workerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
       idleAfterMs: secondsToMs(wholeNumberSetting(env, 'TORIMATOME_CHECKER_IDLE_SECONDS')),
     },
     resultTableAttachedUpTo: wholeNumberSetting(env, 'TORIMATOME_RESULT_TABLE_ATTACHED_UP_TO'),
+    cachedWorkflows: wholeNumberSetting(env, 'TORIMATOME_CACHED_WORKFLOWS'),
   };
 }
 
