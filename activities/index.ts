@@ -16,10 +16,10 @@ import type { CheckerPool } from '../sheets/checker-pool';
 import { readReturnFile } from '../sheets/read-return-file';
 import type { ReturnProblem } from '../sheets/return-problems';
 import { findWarnings } from '../sheets/return-warnings';
-import type { CloseResult, CycleStatus, DivisionInput, FileRef, Ladder, ReturnSubmission } from '../workflows/definitions';
+import type { CloseResult, CycleStatus, DivisionInput, DivisionStatus, FileRef, Ladder, ReturnSubmission } from '../workflows/definitions';
 import { parseEscalationPolicy, rungRecipients } from '../domain/escalation-policy';
 import { readCycleStatus } from '../service/cycle-status';
-import { closeDivisionSignal } from '../workflows/definitions';
+import { CYCLE_ID_ATTRIBUTE, closeDivisionSignal, DIVISION_STATE_ATTRIBUTE, DIVISION_STATUS_MEMO } from '../workflows/definitions';
 import { cycleFiles, readRef, storeFile } from './file-store';
 import { type MailContext, requestMail, resultMail, rungMail, sendBackMail } from './mail-texts';
 import { type PlannedRung, planRungs } from './business-calendar';
@@ -91,15 +91,30 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
       return { divisions: snapshot.assignments.map((a) => ({ divisionId: a.divisionId, role: roleOf(a) })) };
     },
 
-    async startDivisionWorkflows(input: { cycleId: string; year: string; deadline: string; ladder?: Ladder; divisions: Array<{ divisionId: string; role: DivisionRole }> }): Promise<void> {
+    async startDivisionWorkflows(input: {
+      cycleId: string;
+      year: string;
+      deadline: string;
+      ladder?: Ladder;
+      divisions: Array<{ divisionId: string; role: DivisionRole }>;
+      indexed?: boolean;
+    }): Promise<void> {
       await concurrently(input.divisions, PARALLEL_CALLS, async ({ divisionId, role }) => {
         const args: DivisionInput = { cycleId: input.cycleId, year: input.year, divisionId, role, deadline: input.deadline, sheetVersion: 1, ladder: input.ladder };
+        const launched: DivisionStatus = { divisionId, role, state: 'preparing', attempts: 0 };
         await tolerateDone(() =>
           client.workflow.start('divisionWorkflow', {
             workflowId: divisionWorkflowId(input.cycleId, divisionId),
             taskQueue: TASK_QUEUE,
-            args: [args],
+            args: [input.indexed ? { ...args, indexed: true } : args],
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            ...(input.indexed && {
+              memo: { [DIVISION_STATUS_MEMO]: launched },
+              typedSearchAttributes: [
+                { key: CYCLE_ID_ATTRIBUTE, value: input.cycleId },
+                { key: DIVISION_STATE_ATTRIBUTE, value: launched.state },
+              ],
+            }),
           }),
         );
       });
@@ -259,7 +274,7 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
       // plan master's version a second time.
       const files = cycleFiles(dataDir, cycleId);
       if (existsSync(files.result)) return JSON.parse(await readFile(files.result, 'utf8')) as CloseResult;
-      const status = input.status ?? (await readCycleStatus(client.workflow.getHandle(cycleId)));
+      const status = input.status ?? (await closingStatus(client, cycleId));
       const { year } = status;
       const snapshot = await loadSnapshot(dataDir, cycleId);
       const answers = new Map<number, { mark: StatusMark; statusText: string }>();
@@ -396,6 +411,24 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
       return recipients;
     },
   };
+}
+
+/**
+ * What the close counts. An indexed cycle's divisions, told to close, end with their statuses as
+ * their results: each is read as it ends, and nothing a division accepted is missed. A cycle
+ * that is not indexed holds the statuses reported to it.
+ */
+async function closingStatus(client: Client, cycleId: string): Promise<CycleStatus> {
+  const launched = await readCycleStatus(client, cycleId, { asLaunched: true });
+  if (!launched.indexed) return readCycleStatus(client, cycleId);
+  const ended = new Map<string, DivisionStatus>();
+  await concurrently(launched.divisions, PARALLEL_CALLS, async ({ divisionId }) => {
+    const division: DivisionStatus = await client.workflow.getHandle(divisionWorkflowId(cycleId, divisionId)).result();
+    // The status shows a division that had nothing to count as it stood before the close, as a cycle's own copy did.
+    ended.set(divisionId, division.state === 'closed' ? { ...division, state: division.role === 'answer' ? 'waiting' : 'informed' } : division);
+    Context.current().heartbeat(divisionId);
+  });
+  return { ...launched, divisions: launched.divisions.map((d) => ended.get(d.divisionId)!) };
 }
 
 /** The largest consolidated table that every division gets attached to its result mail. */

@@ -79,7 +79,7 @@ async function runLaunch(opts: { year: string; deadline: string; actor?: string;
       }
       // A query needs a worker; while none answers (restarting, or overloaded) the launch goes
       // on in Temporal regardless, and this only waits to report it.
-      const status = await readCycleStatus(handle).catch(() => undefined);
+      const status = await readCycleStatus(client, id, { asLaunched: true }).catch(() => undefined);
       if (!status) {
         if (!workerAwaited) process.stdout.write('  ワーカーの応答を待っています…\n');
         workerAwaited = true;

@@ -59,7 +59,7 @@ export async function targetCycle(client: Client, dataDir: string, year: string 
 /** The cycle's status, from its workflow; a query needs a worker, so a silent one is named. */
 export async function queryCycle(client: Client, id: string): Promise<CycleStatus> {
   try {
-    return await onCycle(id, () => readCycleStatus(client.workflow.getHandle(id)));
+    return await onCycle(id, () => readCycleStatus(client, id));
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw new UserError(`照会 ${id} の状態を取得できません。ワーカー（npm start か torimatome worker）が動いているか確認してください。（${(err as Error).message}）`);

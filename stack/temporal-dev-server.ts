@@ -3,6 +3,8 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
 import { freePorts } from './free-port';
 import { killOnExit, watchExit } from './kill-on-exit';
 import { followLines } from './output-lines';
@@ -70,6 +72,7 @@ async function launch(cli: string, dbFile: string, opts: DevServerOptions): Prom
   args.push(...(opts.ui ? ['--ui-port', String(uiPort)] : ['--headless']));
   // "default" always exists; naming it again would only make the CLI try to create it twice.
   if (namespace !== 'default') args.push('--namespace', namespace);
+  for (const key of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`);
   args.push('--log-level', 'warn');
 
   const child = spawn(cli, args, { env: withoutTemporalSettings(process.env), stdio: ['ignore', 'pipe', 'pipe'] });

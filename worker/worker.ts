@@ -5,6 +5,7 @@ import { createMailer } from '../activities/mailer';
 import { TASK_QUEUE } from '../domain/workflow-ids';
 import { loadTokenKey } from '../inbound/return-tokens';
 import { createCheckerPool } from '../sheets/checker-pool';
+import { ensureSearchAttributes } from './search-attributes';
 import { connectClient, connectWorker, type ServiceSettings } from './settings';
 
 export interface RunningWorker {
@@ -34,6 +35,7 @@ export async function startWorker(settings: ServiceSettings, dataDir: string): P
   installQuietRuntime();
   const connection = await connectWorker(settings.temporal);
   const client = await connectClient(settings.temporal);
+  await ensureSearchAttributes(client, settings.temporal.namespace);
   const mailer = createMailer(settings.smtpUrl);
   const checkers = createCheckerPool(settings.worker.checkers);
   const worker = await Worker.create({

@@ -52,6 +52,10 @@ export async function cycleWorkflow(input: CycleInput): Promise<CloseResult> {
   const divisions = new Map<string, DivisionStatus>();
   let closedBy: string | undefined;
   let result: CloseResult | undefined;
+  // The divisions of an indexed cycle keep their statuses themselves: the cycle's history does
+  // not grow with the season, and a return costs no task of the cycle. Cycles launched before
+  // replay with every report signalled to them; a run carried on keeps its cycle's way.
+  const indexed = input.carried ? input.carried.indexed === true : patched('divisions-indexed');
 
   const status = (): CycleStatus => ({
     cycleId,
@@ -61,6 +65,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CloseResult> {
     phase,
     divisions: [...divisions.values()],
     result,
+    ...(indexed && { indexed }),
   });
   setHandler(cycleStatusQuery, (page) => {
     if (!page) return status();
@@ -97,7 +102,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CloseResult> {
       const target = divisions.get(divisionId);
       if (!target) {
         divisions.set(divisionId, { divisionId, role: 'answer', state: 'preparing', attempts: 0 });
-        await startDivisionWorkflows({ cycleId, year: input.year, deadline: input.deadline, ladder: input.ladder, divisions: [{ divisionId, role: 'answer' }] });
+        await startDivisionWorkflows({ cycleId, year: input.year, deadline: input.deadline, ladder: input.ladder, divisions: [{ divisionId, role: 'answer' }], indexed });
         divisions.get(divisionId)!.state = 'waiting';
       } else if (from !== divisionId) {
         await getExternalWorkflowHandle(divisionWorkflowId(cycleId, divisionId)).signal(resendSheetSignal, { role: 'answer', actor });
@@ -122,7 +127,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CloseResult> {
       divisions.set(divisionId, { divisionId, role, state: 'preparing', attempts: 0 });
     }
     for (const batch of batches(snapshot.divisions)) {
-      await startDivisionWorkflows({ cycleId, year: input.year, deadline: input.deadline, ladder: input.ladder, divisions: batch });
+      await startDivisionWorkflows({ cycleId, year: input.year, deadline: input.deadline, ladder: input.ladder, divisions: batch, indexed });
       for (const { divisionId, role } of batch) {
         const division = divisions.get(divisionId)!;
         if (division.state === 'preparing') division.state = role === 'answer' ? 'waiting' : 'informed';
@@ -141,7 +146,7 @@ export async function cycleWorkflow(input: CycleInput): Promise<CloseResult> {
     if (closedBy === undefined) {
       // An update in flight finishes here; one sent during the switch reaches the next run.
       await condition(allHandlersFinished);
-      if (closedBy === undefined) return continueAsNew<typeof cycleWorkflow>({ ...input, carried: { divisions: [...divisions.values()] } });
+      if (closedBy === undefined) return continueAsNew<typeof cycleWorkflow>({ ...input, carried: { divisions: [...divisions.values()], ...(indexed && { indexed }) } });
     }
   }
 
@@ -149,8 +154,8 @@ export async function cycleWorkflow(input: CycleInput): Promise<CloseResult> {
   phase = 'closing';
   const ids = [...divisions.keys()];
   for (const batch of batches(ids)) await closeDivisionWorkflows({ cycleId, divisionIds: batch });
-  // The divisions' statuses are read by the activity (a query of this cycle): at thousands of
-  // divisions they are more than an activity's input should carry.
+  // The divisions' statuses are read by the activity (their results, or a query of this cycle):
+  // at thousands of divisions they are more than an activity's input should carry.
   const closed = await consolidateCycle({ cycleId, closedBy: closedBy!, closedAt: new Date().toISOString() });
   for (const batch of batches(ids)) await mailConsolidatedTable({ cycleId, divisionIds: batch, result: closed });
   result = closed;

@@ -1,3 +1,4 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DivisionRole } from '../domain/cycle';
 import type { DivisionState } from '../domain/division-state';
@@ -36,14 +37,15 @@ export interface CycleInput {
   launchedBy: string;
   ladder?: Ladder;
   /** The open cycle's state, handed over when its history started afresh (continue-as-new). */
-  carried?: { divisions: DivisionStatus[] };
+  carried?: { divisions: DivisionStatus[]; indexed?: boolean };
   /** How much history an open cycle gathers before it starts afresh; the defaults are `CYCLE_HISTORY_LIMIT`. */
   historyLimit?: { events?: number; bytes?: number };
 }
 
 /**
- * Each division's report adds to the cycle's history: an open cycle continues as new past
- * these, a fifth of Temporal's warnings (10,240 events, 10 MB), whatever a season brings.
+ * The reform office's actions (and, in cycles that are not indexed, each division's report) add
+ * to the cycle's history: an open cycle continues as new past these, a fifth of Temporal's
+ * warnings (10,240 events, 10 MB), whatever a season brings.
  */
 export const CYCLE_HISTORY_LIMIT = { events: 2_000, bytes: 2 * 1024 * 1024 };
 
@@ -55,7 +57,22 @@ export interface DivisionInput {
   deadline: string;
   sheetVersion: number;
   ladder?: Ladder;
+  /**
+   * The division keeps its status in its own memo and search attributes, where the cycle's
+   * status is read from, instead of signalling each change to the cycle. Divisions of cycles
+   * launched before report by signal.
+   */
+  indexed?: boolean;
 }
+
+/** Set by each division workflow of an indexed cycle: a cycle's divisions are listed by it. */
+export const CYCLE_ID_ATTRIBUTE = defineSearchAttributeKey('TorimatomeCycleId', SearchAttributeType.KEYWORD);
+/** The division's state, for an operator looking for, say, every division still waiting. */
+export const DIVISION_STATE_ATTRIBUTE = defineSearchAttributeKey('TorimatomeDivisionState', SearchAttributeType.KEYWORD);
+/** What the namespace must have registered before a cycle is launched. */
+export const SEARCH_ATTRIBUTES = [CYCLE_ID_ATTRIBUTE, DIVISION_STATE_ATTRIBUTE];
+/** The memo field that holds an indexed division's whole status. */
+export const DIVISION_STATUS_MEMO = 'status';
 
 export type ReturnChannel = 'cli' | 'mail' | 'upload' | 'office';
 
@@ -121,8 +138,11 @@ export interface CycleStatus {
   deadline: string;
   launchedBy: string;
   phase: CyclePhase;
+  /** Of an indexed cycle: each division as it was launched, until its own status is read in (`readCycleStatus`). */
   divisions: DivisionStatus[];
   result?: CloseResult;
+  /** The divisions keep their statuses themselves (`DivisionInput.indexed`). */
+  indexed?: boolean;
 }
 
 /** The whole status; with a page request, the divisions of that page and where the next starts (`readCycleStatus` reads them all). */

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, proxyLocalActivities, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { type DivisionEvent, type DivisionState, nextState, owesReturn } from '../domain/division-state';
 import {
@@ -11,6 +11,8 @@ import {
   resendSheetSignal,
   type DivisionInput,
   divisionReportSignal,
+  DIVISION_STATE_ATTRIBUTE,
+  DIVISION_STATUS_MEMO,
   type DivisionStatus,
   divisionStatusQuery,
   NOT_RETURNED,
@@ -58,7 +60,18 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
     log: [...log],
     deadline: deadline === input.deadline ? undefined : deadline,
   });
-  const report = () => getExternalWorkflowHandle(input.cycleId).signal(divisionReportSignal, status());
+  // What the memo and the state attribute hold now: each change is written once.
+  let indexedState: DivisionState = 'preparing';
+  let indexedStatus = JSON.stringify(status());
+  /** Makes the status known to whoever reads the cycle's: in this division's memo, or by a signal to the cycle. */
+  const report = async () => {
+    if (!input.indexed) return getExternalWorkflowHandle(input.cycleId).signal(divisionReportSignal, status());
+    const now = status();
+    if (JSON.stringify(now) !== indexedStatus) upsertMemo({ [DIVISION_STATUS_MEMO]: now });
+    if (now.state !== indexedState) upsertSearchAttributes([{ key: DIVISION_STATE_ATTRIBUTE, value: now.state }]);
+    indexedStatus = JSON.stringify(now);
+    indexedState = now.state;
+  };
   const apply = (event: DivisionEvent) => {
     state = nextState(state, event, accepted !== undefined);
   };
@@ -113,7 +126,8 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
         accepted = attempt;
         returnedAt = new Date().toISOString();
       }
-      if (reported) await report();
+      // An indexed division's memo shows every attempt; the cycle counted only those that changed what it holds.
+      if (reported || input.indexed) await report();
       return { status: result, attempt, problems: check.problems, warnings };
     },
     {
@@ -166,6 +180,7 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
   const sheet = await prepareSheet({ cycleId: input.cycleId, divisionId: input.divisionId, sheetVersion: input.sheetVersion, deadline: input.deadline });
   await sendRequestMail({ cycleId: input.cycleId, divisionId: input.divisionId, role: input.role, deadline: input.deadline, sheet });
   apply({ kind: 'sheetSent', role: input.role });
+  if (input.indexed) await report();
 
   // A division that only sees items waits: an item reassigned to it makes it one that answers.
   await condition(() => closed || role === 'answer');

@@ -93,8 +93,9 @@ describe('the reminder and escalation ladder, counted in seconds from the deadli
     const sheetTo = (address: string) => resent.find((m) => m.to[0] === address && m.attachments.length === 1)!.attachments[0]!.content;
     expect(await sheetValue(sheetTo('shimin@city.arao.example'), '具体的な取組', 31)).toBe('枠配分予算編成方式の改善');
     expect(await sheetValue(sheetTo('kenchiku-jutaku@city.arao.example'), '具体的な取組', 33)).toBe('多様な収納方法の検討');
-    const moved = JSON.parse((await cli('cycle', 'status', '--json')).stdout);
-    expect(moved.divisions.find((d: { divisionId: string }) => d.divisionId === 'kenchiku-jutaku')).toMatchObject({ role: 'answer', state: 'waiting' });
+    // Read from Temporal's visibility, which follows the division's own status by a moment.
+    const moved = async () => JSON.parse((await cli('cycle', 'status', '--json')).stdout).divisions.find((d: { divisionId: string }) => d.divisionId === 'kenchiku-jutaku');
+    await expect.poll(moved, { timeout: 30_000, interval: 500 }).toMatchObject({ role: 'answer', state: 'waiting' });
 
     if (recordingHistories) await recordHistories(service.server, 'ladder', ['cycle-arao-R4', ...['zaisei', 'shuno', 'kaikei', 'somu', 'shimin', 'kenchiku-jutaku'].map((d) => `division-arao-R4-${d}`)]);
     const close = await cli('cycle', 'close');

@@ -126,10 +126,12 @@ describe('the R4 collection, end to end on a real Temporal server and SMTP serve
     expect(outdated.stderr).toContain('古い回答様式（第1版）');
     expect((await submit('somu', secondSheet, 'somu-v2.xlsx')).stdout).toContain('回答を受け付けました（3回目の提出）');
 
-    const status = await cli('cycle', 'status', '--json');
-    const divisions = JSON.parse(status.stdout).divisions as Array<{ divisionId: string; role: string; state: string; log: Array<{ attempt: number; result: string }> }>;
-    expect(divisions.filter((d) => d.role === 'answer').every((d) => d.state === 'returned')).toBe(true);
-    expect(divisions.find((d) => d.divisionId === 'somu')!.log.map((l) => `${l.attempt}:${l.result}`)).toEqual(['1:accepted', '1:sentBack', '2:refused', '3:accepted']);
+    // Each division's status is read from Temporal's visibility, which follows it by a moment.
+    type Listed = Array<{ divisionId: string; role: string; state: string; log: Array<{ attempt: number; result: string }> }>;
+    const divisions = async () => JSON.parse((await cli('cycle', 'status', '--json')).stdout).divisions as Listed;
+    const somuLog = async () => (await divisions()).find((d) => d.divisionId === 'somu')!.log.map((l) => `${l.attempt}:${l.result}`);
+    await expect.poll(somuLog, { timeout: 30_000, interval: 500 }).toEqual(['1:accepted', '1:sentBack', '2:refused', '3:accepted']);
+    expect((await divisions()).filter((d) => d.role === 'answer').every((d) => d.state === 'returned')).toBe(true);
   }, 300_000);
 
   it('closes: the table reproduces the seed with the explanation in 備考, and goes to every division once', async () => {
