@@ -10,7 +10,7 @@ import { writeCsv } from '../master/plan-csv';
 import { xlsxText } from '../master/xlsx-cell';
 import { addHeaderRow, rowHeight } from '../sheets/sheet-style';
 import type { ReturnProblem } from '../sheets/return-problems';
-import type { CloseResult, CycleInput, DivisionInput, ReturnChannel, ReturnSubmission } from '../workflows/definitions';
+import type { CloseResult, CycleInput, DivisionInput, ReturnChannel, ReturnSubmission, SubmitResult } from '../workflows/definitions';
 import { decodePayloads, type CycleHistories, type WorkflowHistory } from './histories';
 import { CHANNEL_NAMES } from '../service/submit-return';
 
@@ -82,6 +82,7 @@ interface UpdateRun {
   name: string;
   arg: unknown;
   accepted: HistoryEvent;
+  completed?: HistoryEvent;
   outcome?: { result?: unknown; failure?: string };
 }
 
@@ -134,11 +135,13 @@ function readHistory(history: History): ReadHistory {
     }
     const accepted = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
     if (accepted) {
-      const completed = outcomes.get(accepted.meta?.updateId ?? '')?.workflowExecutionUpdateCompletedEventAttributes?.outcome;
+      const completedEvent = outcomes.get(accepted.meta?.updateId ?? '');
+      const completed = completedEvent?.workflowExecutionUpdateCompletedEventAttributes?.outcome;
       updates.push({
         name: accepted.input?.name ?? '',
         arg: firstOf(accepted.input?.args),
         accepted: event,
+        completed: completedEvent,
         outcome: completed ? { result: completed.success ? firstOf(completed.success) : undefined, failure: completed.failure?.message ?? undefined } : undefined,
       });
     }
@@ -256,6 +259,20 @@ function cycleEntries(workflow: WorkflowHistory): TrailEntry[] {
   return entries;
 }
 
+const checkStatus = (check: { ok: boolean; warnings?: ReturnProblem[] }): SubmitResult['status'] => (!check.ok ? 'refused' : check.warnings?.length ? 'held' : 'accepted');
+
+/** A check of one attempt: its result with every problem and warning, or why there is none (still running, or failed for good). */
+function checkEntry(division: Base, event: HistoryEvent, attempt: number, submission: ReturnSubmission, check: Pick<SubmitResult, 'status' | 'problems' | 'warnings'> | undefined, failure: string | undefined): TrailEntry {
+  const result = !check ? (failure ? '確認できず' : '確認中') : CHECK_RESULTS[check.status];
+  const lines = [
+    `${attempt}回目の提出を確認`,
+    ...(check?.problems ?? []).map((p) => problemText('不備', p)),
+    ...(check?.warnings ?? []).map((p) => problemText('確認事項', p)),
+    failure,
+  ];
+  return { ...at(division, event), kind: 'checkResult', channel: submission.channel, fileSha256: submission.file.sha256, fileName: submission.fileName, result, details: lines.filter(Boolean).join('\n') };
+}
+
 /** A problem as the division read it, with its cell where the message does not name it already. */
 function problemText(label: string, problem: ReturnProblem): string {
   const cell = problem.cell && !problem.message.includes(problem.cell) ? `セル ${problem.cell}: ` : '';
@@ -269,6 +286,8 @@ function divisionEntries(workflow: WorkflowHistory): TrailEntry[] {
   const entries: TrailEntry[] = [];
   const sheetVersions = new Map<string, number>();
   const sendBackMails: ActivityRun[] = [];
+  // Attempts checked by a scheduled activity; the others were checked locally, in the update's own task, and its outcome is their result.
+  const checkedByActivity = new Set<number>();
 
   for (const run of read.activities) {
     if (run.name === 'prepareSheet' && run.result) {
@@ -292,15 +311,9 @@ function divisionEntries(workflow: WorkflowHistory): TrailEntry[] {
       );
     } else if (run.name === 'checkReturn') {
       const { attempt, submission } = run.input as Parameters<Activities['checkReturn']>[0];
+      checkedByActivity.add(attempt);
       const check = run.result as Awaited<ReturnType<Activities['checkReturn']>> | undefined;
-      const result = !check ? (run.failure ? '確認できず' : '確認中') : CHECK_RESULTS[!check.ok ? 'refused' : check.warnings?.length ? 'held' : 'accepted'];
-      const lines = [
-        `${attempt}回目の提出を確認`,
-        ...(check?.problems ?? []).map((p) => problemText('不備', p)),
-        ...(check?.warnings ?? []).map((p) => problemText('確認事項', p)),
-        run.failure,
-      ];
-      entries.push({ ...at(division, run.closed ?? run.scheduled), kind: 'checkResult', channel: submission.channel, fileSha256: submission.file.sha256, fileName: submission.fileName, result, details: lines.filter(Boolean).join('\n') });
+      entries.push(checkEntry(division, run.closed ?? run.scheduled, attempt, submission, check && { status: checkStatus(check), ...check }, run.failure));
     } else if (run.name === 'sendBack') {
       sendBackMails.push(run);
     }
@@ -322,6 +335,9 @@ function divisionEntries(workflow: WorkflowHistory): TrailEntry[] {
         result: update.outcome?.failure ? `処理失敗: ${update.outcome.failure}` : undefined,
         details: [`${++attempts}回目の提出を受付（${CHANNEL_NAMES[submission.channel]}、${submission.file.bytes}バイト）`, ...explained].join('\n'),
       });
+      if (!checkedByActivity.has(attempts)) {
+        entries.push(checkEntry(division, update.completed ?? update.accepted, attempts, submission, update.outcome?.result as SubmitResult | undefined, update.outcome?.failure));
+      }
     } else if (update.name === 'sendBack') {
       const { actor, comments } = update.arg as { actor: string; comments: Record<string, string> };
       // One send-back at a time (the next needs a return accepted after it), each sending one mail, in order.

@@ -31,8 +31,8 @@ const iso = (eventTime: string) => new Date(eventTime.replace(/(\.\d{3})\d*/, '$
 /** How the trail writes an instant for Tokyo readers. */
 const tokyo = (instant: string) => new Date(Date.parse(instant) + 9 * 3600_000).toISOString().replace('Z', '+09:00');
 
-function readScenario(scenario: string): Raw {
-  const dir = join(HISTORIES_DIR, 'v3', scenario);
+function readScenario(scenario: string, version = 'v3'): Raw {
+  const dir = join(HISTORIES_DIR, version, scenario);
   return Object.fromEntries(readdirSync(dir).map((f) => [f.replace(/\.json$/, ''), JSON.parse(readFileSync(join(dir, f), 'utf8')).events as RawEvent[]]));
 }
 
@@ -170,6 +170,48 @@ describe('the audit trail of the r4-replay histories', () => {
       const next = trail[i + 1];
       if (next?.divisionId === e.divisionId) expect(Date.parse(next.at)).toBeGreaterThanOrEqual(Date.parse(e.at));
     });
+  });
+});
+
+describe('the audit trail of histories whose returns were checked in the update\'s own task (v9)', () => {
+  const raw = readScenario('r4-replay', 'v9');
+  const trail = buildTrail(histories(raw));
+
+  it('has each check with the outcome its update answered, problems, warnings and cells included', () => {
+    let checked = 0;
+    for (const workflowId of divisionWorkflows(raw)) {
+      // Checked locally: no activity was scheduled for any return, the update's outcome is the result.
+      expect(activities(raw[workflowId]!, 'checkReturn')).toEqual([]);
+      const submitted = updates(raw[workflowId]!, 'submitReturn');
+      checked += submitted.length;
+      const completedAt = (s: (typeof submitted)[number]) =>
+        iso(raw[workflowId]!.find((e) => e.workflowExecutionUpdateCompletedEventAttributes?.meta.updateId === s.accepted.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest.meta.updateId)!.eventTime);
+      const entries = find(trail, { kind: 'checkResult', divisionId: divisionOf(workflowId) });
+      expect(entries.map((e) => [e.at, e.fileSha256, e.fileName, e.channel, e.result])).toEqual(
+        submitted.map((s) => [completedAt(s), s.arg.file.sha256, s.arg.fileName, s.arg.channel, { refused: '不備', held: '確認事項あり', accepted: '受付' }[s.outcome.status as string]]),
+      );
+      submitted.forEach((s, i) => {
+        expect(entries[i]!.details).toContain(`${s.outcome.attempt}回目の提出を確認`);
+        for (const problem of [...s.outcome.problems, ...s.outcome.warnings]) {
+          expect(entries[i]!.details).toContain(problem.message);
+          if (problem.cell) expect(entries[i]!.details).toContain(problem.cell);
+        }
+      });
+    }
+    expect(checked).toBe(9);
+    expect(find(trail, { kind: 'checkResult', divisionId: 'zaisei' }).map((e) => e.result)).toEqual(['不備', '不備', '受付']);
+    expect(find(trail, { kind: 'checkResult', divisionId: 'kurashi' })[0]).toMatchObject({ result: '確認事項あり', details: expect.stringContaining('セル O11') });
+  });
+
+  it('says so when a check failed for good and its update with it', () => {
+    const raw = readScenario('r4-replay', 'v9');
+    const [first] = updates(raw['division-arao-R4-somu']!, 'submitReturn');
+    const updateId = first!.accepted.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest.meta.updateId;
+    const completed = raw['division-arao-R4-somu']!.find((e) => e.workflowExecutionUpdateCompletedEventAttributes?.meta.updateId === updateId)!;
+    completed.workflowExecutionUpdateCompletedEventAttributes.outcome = { failure: { message: '読み取りが時間内に終わりませんでした' } };
+    const trail = buildTrail(histories(raw));
+    expect(find(trail, { kind: 'checkResult', divisionId: 'somu' })[0]).toMatchObject({ result: '確認できず', details: expect.stringContaining('読み取りが時間内に終わりませんでした') });
+    expect(find(trail, { kind: 'returnReceived', divisionId: 'somu' })[0]!.result).toBe('処理失敗: 読み取りが時間内に終わりませんでした');
   });
 });
 

@@ -15,7 +15,8 @@
  * default all), BENCH_PROGRESS_S (5), BENCH_LAUNCH_TIMEOUT_S / BENCH_SUBMIT_TIMEOUT_S /
  * BENCH_CLOSE_TIMEOUT_S (default 300 s + 0.5 s per division each), BENCH_UPDATE_TIMEOUT_S (180),
  * BENCH_DEADLINE_AFTER_S (seconds from the launch to the deadline; by default 1.5 x the launch
- * floor + 0.1 s per division + 60 s, past the on-time returns).
+ * floor + 0.1 s per division + 60 s, past the on-time returns), BENCH_WORKER_NODE_ARGS (flags
+ * for the worker's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes).
  *
  * It never uses the environment's TEMPORAL_ADDRESS or SMTP_URL: everything runs in a fresh
  * temporary data directory, which is kept (with bench-result.json) for inspection.
@@ -298,7 +299,7 @@ async function startWorkerProcess(dataDir: string): Promise<WorkerProcess> {
   const env: NodeJS.ProcessEnv = { ...process.env, TORIMATOME_DATA_DIR: dataDir };
   // The worker must find the bench's servers through run.json, never a cluster named outside.
   for (const name of Object.keys(env)) if (name.startsWith('TEMPORAL_') || name === 'SMTP_URL') delete env[name];
-  const child = spawn(process.execPath, [BIN, 'worker'], { cwd: resolve(__dirname, '..', '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean), BIN, 'worker'], { cwd: resolve(__dirname, '..', '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
   killOnExit(child);
   const logFile = join(dataDir, 'worker.log');
   const worker: WorkerProcess = {
