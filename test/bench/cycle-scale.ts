@@ -193,16 +193,20 @@ function treeCpuSeconds(pid: number | undefined): number {
 
 /** The resident memory of a process and its descendants together, in bytes. */
 function treeRss(pid: number): number {
-  return [pid, ...descendantsOf(pid)].reduce((sum, p) => sum + (memoryOf(p)?.current ?? 0), 0);
+  // A checker that is exiting has no VmRSS any more: it counts as nothing, not NaN.
+  return [pid, ...descendantsOf(pid)].reduce((sum, p) => sum + (Number.isFinite(memoryOf(p)?.current) ? memoryOf(p)!.current : 0), 0);
 }
 
-/** Samples the worker and its checkers together, as one figure, every quarter second. */
+/** Samples the worker and its checkers together, as one figure, every quarter second; also each phase's peak, of the tree and of the worker alone. */
 function startMemorySampler(pid: number) {
   let phase = '';
-  const peak = { bytes: 0, phase: '' };
+  const peak = { bytes: 0, phase: '', byPhase: {} as Record<string, { tree: number; worker: number }> };
   const timer = setInterval(() => {
     const bytes = treeRss(pid);
     if (bytes > peak.bytes) Object.assign(peak, { bytes, phase });
+    const seen = (peak.byPhase[phase] ??= { tree: 0, worker: 0 });
+    seen.tree = Math.max(seen.tree, bytes);
+    seen.worker = Math.max(seen.worker, memoryOf(pid)?.current ?? 0);
   }, 250);
   return {
     phase: (name: string) => void (phase = name),
@@ -1011,6 +1015,7 @@ async function run(stack: Stack): Promise<void> {
   summary.memory = {
     workerAndCheckersPeakRssBytes: peak.bytes,
     peakPhase: peak.phase,
+    peakRssByPhase: peak.byPhase,
     workerPeakRssBytes: workerMemory?.peak ?? null,
     devServerPeakRssBytes: serverMemory?.peak ?? null,
     benchProcessPeakRssBytes: benchMemory?.peak ?? null,
@@ -1052,6 +1057,7 @@ async function run(stack: Stack): Promise<void> {
     ['CPU during close', showCpu(closeCpuUse)],
     ['worker + checkers peak RSS (sampled)', `${mib(peak.bytes)} during ${peak.phase} (target <= 1024 MiB)`],
     ['worker peak RSS (VmHWM)', workerMemory ? mib(workerMemory.peak) : '?'],
+    ['peak RSS by phase: tree / worker', Object.entries(peak.byPhase).map(([name, p]) => `${name} ${mib(p.tree)} / ${mib(p.worker)}`).join(', ')],
     ['dev server / bench process peak RSS', `${serverMemory ? mib(serverMemory.peak) : '?'} / ${benchMemory ? mib(benchMemory.peak) : '?'}`],
     ...Object.entries(largestOf).map(([kind, l]): [string, string] => [
       `largest ${kind} history`,
