@@ -3,6 +3,7 @@ import type { History } from '@temporalio/common/lib/proto-utils';
 import ExcelJS from 'exceljs';
 import type { Activities } from '../activities';
 import type { MailReceipt } from '../activities/mailer';
+import { checkOutcome } from '../domain/division-state';
 import type { RungRole } from '../domain/escalation-policy';
 import { fiscalYearLabel, parseFiscalYear } from '../domain/fiscal-year';
 import { japaneseDateTime } from '../domain/japanese-date';
@@ -259,8 +260,6 @@ function cycleEntries(workflow: WorkflowHistory): TrailEntry[] {
   return entries;
 }
 
-const checkStatus = (check: { ok: boolean; warnings?: ReturnProblem[] }): SubmitResult['status'] => (!check.ok ? 'refused' : check.warnings?.length ? 'held' : 'accepted');
-
 /** A check of one attempt: its result with every problem and warning, or why there is none (still running, or failed for good). */
 function checkEntry(division: Base, event: HistoryEvent, attempt: number, submission: ReturnSubmission, check: Pick<SubmitResult, 'status' | 'problems' | 'warnings'> | undefined, failure: string | undefined): TrailEntry {
   const result = !check ? (failure ? '確認できず' : '確認中') : CHECK_RESULTS[check.status];
@@ -313,7 +312,7 @@ function divisionEntries(workflow: WorkflowHistory): TrailEntry[] {
       const { attempt, submission } = run.input as Parameters<Activities['checkReturn']>[0];
       checkedByActivity.add(attempt);
       const check = run.result as Awaited<ReturnType<Activities['checkReturn']>> | undefined;
-      entries.push(checkEntry(division, run.closed ?? run.scheduled, attempt, submission, check && { status: checkStatus(check), ...check }, run.failure));
+      entries.push(checkEntry(division, run.closed ?? run.scheduled, attempt, submission, check && { status: checkOutcome(check), ...check }, run.failure));
     } else if (run.name === 'sendBack') {
       sendBackMails.push(run);
     }

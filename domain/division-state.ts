@@ -12,6 +12,11 @@ export function owesReturn(state: DivisionState): boolean {
   return state === 'waiting' || state === 'sentBack';
 }
 
+/** What a check of a return comes to: refused on a problem, held while a warning waits for its explanation, else accepted. */
+export function checkOutcome(check: { ok: boolean; warnings?: readonly unknown[] }): 'accepted' | 'held' | 'refused' {
+  return !check.ok ? 'refused' : check.warnings?.length ? 'held' : 'accepted';
+}
+
 export type DivisionEvent =
   /** Its first sheet went out. */
   | { kind: 'sheetSent'; role: DivisionRole }

@@ -1,6 +1,6 @@
 import { allHandlersFinished, condition, getExternalWorkflowHandle, patched, proxyActivities, proxyLocalActivities, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { type DivisionEvent, type DivisionState, nextState, owesReturn } from '../domain/division-state';
+import { type DivisionEvent, type DivisionState, checkOutcome, nextState, owesReturn } from '../domain/division-state';
 import {
   type AttemptRecord,
   CYCLE_CLOSED,
@@ -118,7 +118,7 @@ export async function divisionWorkflow(input: DivisionInput): Promise<DivisionSt
       const attempt = ++attempts;
       const check = await (patched('check-return-locally') ? checkReturnLocally : checkReturn)({ cycleId: input.cycleId, divisionId: input.divisionId, sheetVersion, attempt, submission });
       const warnings = check.warnings ?? [];
-      const result: SubmitStatus = !check.ok ? 'refused' : warnings.length > 0 ? 'held' : 'accepted';
+      const result: SubmitStatus = checkOutcome(check);
       log.push({ attempt, result, at: new Date().toISOString(), by: submission.submittedBy });
       // An earlier accepted return keeps counting through a held one, until a new one is accepted.
       const reported = result === 'accepted' || (result === 'held' && accepted === undefined);

@@ -191,10 +191,10 @@ function treeCpuSeconds(pid: number | undefined): number {
   return cpuSecondsOf(pid) + descendantsOf(pid).reduce((sum, p) => sum + own(p), 0);
 }
 
-/** The resident memory of a process and its descendants together, in bytes. */
-function treeRss(pid: number): number {
-  // A checker that is exiting has no VmRSS any more: it counts as nothing, not NaN.
-  return [pid, ...descendantsOf(pid)].reduce((sum, p) => sum + (Number.isFinite(memoryOf(p)?.current) ? memoryOf(p)!.current : 0), 0);
+/** A process's resident memory now, in bytes; one that is exiting (no VmRSS any more) counts as nothing. */
+function rssOf(pid: number): number {
+  const current = memoryOf(pid)?.current ?? 0;
+  return Number.isFinite(current) ? current : 0;
 }
 
 /** Samples the worker and its checkers together, as one figure, every quarter second; also each phase's peak, of the tree and of the worker alone. */
@@ -202,11 +202,12 @@ function startMemorySampler(pid: number) {
   let phase = '';
   const peak = { bytes: 0, phase: '', byPhase: {} as Record<string, { tree: number; worker: number }> };
   const timer = setInterval(() => {
-    const bytes = treeRss(pid);
+    const worker = rssOf(pid);
+    const bytes = descendantsOf(pid).reduce((sum, p) => sum + rssOf(p), worker);
     if (bytes > peak.bytes) Object.assign(peak, { bytes, phase });
     const seen = (peak.byPhase[phase] ??= { tree: 0, worker: 0 });
     seen.tree = Math.max(seen.tree, bytes);
-    seen.worker = Math.max(seen.worker, memoryOf(pid)?.current ?? 0);
+    seen.worker = Math.max(seen.worker, worker);
   }, 250);
   return {
     phase: (name: string) => void (phase = name),
