@@ -49,7 +49,7 @@ async function runWorker(): Promise<void> {
     : undefined;
   const publicUrl = settings.inbound.publicUrl ?? channels?.web.url;
   const worker = await startWorker({ ...settings, inbound: { ...settings.inbound, publicUrl } }, dir);
-  say(`worker started: Temporal ${settings.temporal.address} (namespace ${settings.temporal.namespace}, from ${settings.source}), data ${dir}`);
+  say(`worker started: Temporal ${settings.temporal.address} (namespace ${settings.temporal.namespace}, from ${settings.source}), data ${dir}, up to ${worker.cachedWorkflows} workflows cached`);
   if (channels) say(`web: ${channels.web.url}${channels.mail ? `, mail replies: smtp://${channels.mail.host}:${channels.mail.port}` : ''}${channels.imap ? ', mail replies by IMAP' : ''}`);
   else if (!publicUrl) say('no TORIMATOME_WEB_PORT or TORIMATOME_PUBLIC_URL: mails go out without a link to the division page');
   await Promise.race([untilStopped(), worker.done]);

@@ -32,8 +32,10 @@ export interface WorkerSettings {
   checkers: { size?: number; recycleAfter?: number; idleAfterMs?: number };
   /** The largest consolidated table attached whole to every result mail, in bytes. */
   resultTableAttachedUpTo?: number;
-  /** Workflows kept in memory between their tasks. */
+  /** Workflows kept in memory between their tasks; by default as many as `memoryMib` holds. */
   cachedWorkflows?: number;
+  /** The memory the worker may use, in MiB; by default its container's limit, else half the machine. */
+  memoryMib?: number;
 }
 
 export async function resolveSettings(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<ServiceSettings> {
@@ -97,8 +99,9 @@ const secondsToMs = (seconds: number | undefined) => (seconds === undefined ? un
  * TORIMATOME_CHECKERS (processes that read returns; one per core by default),
  * TORIMATOME_CHECKER_RECYCLE_AFTER (files each reads before it is replaced),
  * TORIMATOME_CHECKER_IDLE_SECONDS (how long one waits for a file before it ends),
- * TORIMATOME_RESULT_TABLE_ATTACHED_UP_TO (bytes; a larger table is not attached to result mails) and
- * TORIMATOME_CACHED_WORKFLOWS (workflows kept in memory between their tasks).
+ * TORIMATOME_RESULT_TABLE_ATTACHED_UP_TO (bytes; a larger table is not attached to result mails),
+ * TORIMATOME_CACHED_WORKFLOWS (workflows kept in memory between their tasks) and
+ * TORIMATOME_WORKER_MEMORY_MB (the memory the worker may use, from which that number follows).
  */
 export function workerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
   return {
@@ -109,6 +112,7 @@ export function workerSettings(env: NodeJS.ProcessEnv): WorkerSettings {
     },
     resultTableAttachedUpTo: wholeNumberSetting(env, 'TORIMATOME_RESULT_TABLE_ATTACHED_UP_TO'),
     cachedWorkflows: wholeNumberSetting(env, 'TORIMATOME_CACHED_WORKFLOWS'),
+    memoryMib: wholeNumberSetting(env, 'TORIMATOME_WORKER_MEMORY_MB'),
   };
 }
 

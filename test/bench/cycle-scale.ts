@@ -16,7 +16,8 @@
  * BENCH_CLOSE_TIMEOUT_S (default 300 s + 0.5 s per division each), BENCH_UPDATE_TIMEOUT_S (180),
  * BENCH_DEADLINE_AFTER_S (seconds from the launch to the deadline; by default 1.5 x the launch
  * floor + 0.1 s per division + 60 s, past the on-time returns), BENCH_WORKER_NODE_ARGS (flags
- * for the worker's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes).
+ * for the worker's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes),
+ * TORIMATOME_WORKER_MEMORY_MB (the worker's memory, from which it sizes its workflow cache; 1024).
  *
  * It never uses the environment's TEMPORAL_ADDRESS or SMTP_URL: everything runs in a fresh
  * temporary data directory, which is kept (with bench-result.json) for inspection.
@@ -66,6 +67,7 @@ function intEnv(name: string, fallback: number, min = 1): number {
 const DIVISIONS = intEnv('BENCH_DIVISIONS', 2000);
 const ITEMS_PER_DIVISION = intEnv('BENCH_ITEMS_PER_DIVISION', 10);
 const CONCURRENCY = intEnv('BENCH_CONCURRENCY', 16);
+const WORKER_MEMORY_MB = 1024;
 const HISTORY_SAMPLE = intEnv('BENCH_HISTORY_SAMPLE', DIVISIONS, 0);
 const PROGRESS_MS = intEnv('BENCH_PROGRESS_S', 5) * 1000;
 const PHASE_TIMEOUT_DEFAULT_S = 300 + Math.ceil(DIVISIONS / 2);
@@ -282,6 +284,8 @@ interface WorkerProcess {
   stderrLines: string[];
   exited: Promise<string>;
   exitReason?: string;
+  /** As the worker said when it started. */
+  cachedWorkflows?: number;
 }
 
 const ECHO_LIMIT = 40;
@@ -301,7 +305,8 @@ function followOutput(stream: NodeJS.ReadableStream, onLine: (line: string) => v
 }
 
 async function startWorkerProcess(dataDir: string): Promise<WorkerProcess> {
-  const env: NodeJS.ProcessEnv = { ...process.env, TORIMATOME_DATA_DIR: dataDir };
+  // The target's gigabyte, from which the worker sizes its workflow cache, unless told otherwise.
+  const env: NodeJS.ProcessEnv = { TORIMATOME_WORKER_MEMORY_MB: String(WORKER_MEMORY_MB), ...process.env, TORIMATOME_DATA_DIR: dataDir };
   // The worker must find the bench's servers through run.json, never a cluster named outside.
   for (const name of Object.keys(env)) if (name.startsWith('TEMPORAL_') || name === 'SMTP_URL') delete env[name];
   const child = spawn(process.execPath, [...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean), BIN, 'worker'], { cwd: resolve(__dirname, '..', '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -320,7 +325,9 @@ async function startWorkerProcess(dataDir: string): Promise<WorkerProcess> {
   const isReady = new Promise<void>((done) => (ready = done));
   followOutput(child.stdout!, (line) => {
     void appendFile(logFile, `${line}\n`);
-    if (line.startsWith('worker started')) ready();
+    if (!line.startsWith('worker started')) return;
+    worker.cachedWorkflows = Number(/up to (\d+) workflows cached/.exec(line)?.[1]);
+    ready();
   });
   followOutput(child.stderr!, (line) => {
     void appendFile(logFile, `[stderr] ${line}\n`);
@@ -1020,6 +1027,8 @@ async function run(stack: Stack): Promise<void> {
     workerPeakRssBytes: workerMemory?.peak ?? null,
     devServerPeakRssBytes: serverMemory?.peak ?? null,
     benchProcessPeakRssBytes: benchMemory?.peak ?? null,
+    workerMemoryMib: Number(process.env.TORIMATOME_WORKER_MEMORY_MB ?? WORKER_MEMORY_MB),
+    cachedWorkflows: worker.cachedWorkflows ?? null,
   };
   summary.affinity = affinities;
   summary.workerStderrLines = worker.stderrLines.length;
@@ -1038,6 +1047,7 @@ async function run(stack: Stack): Promise<void> {
   const rows: Array<[string, string]> = [
     ['size', `${DIVISIONS} divisions x ${ITEMS_PER_DIVISION} items = ${plan.items.length} items`],
     ['CPU affinity', Object.entries(affinities).map(([k, v]) => `${k} ${v}`).join(', ')],
+    ['worker memory / workflows cached', `${process.env.TORIMATOME_WORKER_MEMORY_MB ?? WORKER_MEMORY_MB} MiB (TORIMATOME_WORKER_MEMORY_MB) / up to ${worker.cachedWorkflows}`],
     ['season', `${answering} answering: ${season.refusedFirst.size} refused first, ${resubmitIds.length} sent back and resubmitted, ${season.excused.size} excused, ${lateIds.length} late`],
     ['launch: all request mails on disk', `${fmtS(launch.ms)} (snapshot ${launch.snapshotMs === undefined ? '?' : fmtS(launch.snapshotMs)}, first mail ${launch.firstMailMs === undefined ? '?' : fmtS(launch.firstMailMs)})`],
     ['launch floor (write + mail loop)', fmtS(launchFloorMs)],
