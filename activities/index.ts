@@ -363,7 +363,7 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
           dataDir,
           cycleId: input.cycleId,
           signingKey: await loadSigningKey(dataDir),
-          progress: (done, total) => Context.current().heartbeat(`${done}/${total}`),
+          progress: (done, total) => Context.current().heartbeat(`${done}/${total ?? '…'}`),
         });
         return { dir, entries: manifest.entries.length };
       } catch (err) {

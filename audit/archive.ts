@@ -7,7 +7,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { readRef, sha256 } from '../activities/file-store';
 import { writeFileAtomic } from '../master/store';
 import type { FileRef } from '../workflows/definitions';
-import { type CycleHistories, decodePayloads, fetchCycleHistories, HISTORIES_FOLDER } from './histories';
+import { decodePayloads, eachCycleHistory, HISTORIES_FOLDER, type WorkflowHistory } from './histories';
 import { keyFingerprint } from './signing-key';
 
 /**
@@ -42,9 +42,8 @@ export function defaultArchiveDir(dataDir: string, cycleId: string): string {
   return join(dataDir, 'archive', cycleId);
 }
 
-/** Every file reference anywhere in the histories' inputs, results, updates and signals. */
-export function referencedFiles(cycle: CycleHistories): FileRef[] {
-  const found = new Map<string, FileRef>();
+/** Adds every file reference in one history's inputs, results, updates and signals to `found`, keyed by path and hash. */
+function addReferencedFiles(found: Map<string, FileRef>, { history }: WorkflowHistory): void {
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) return value.forEach(visit);
     if (!value || typeof value !== 'object') return;
@@ -65,8 +64,7 @@ export function referencedFiles(cycle: CycleHistories): FileRef[] {
     }
     Object.values(n).forEach(payloadLists);
   };
-  for (const { history } of cycle.histories) payloadLists(history.events);
-  return [...found.values()].sort((a, b) => a.path.localeCompare(b.path));
+  payloadLists(history.events);
 }
 
 async function listFiles(root: string, dir = root): Promise<string[]> {
@@ -100,8 +98,8 @@ export interface ArchiveOptions {
   signingKey: KeyObject;
   /** Default: `<data dir>/archive/<cycle id>`. */
   outDir?: string;
-  /** Called as each history and file is written, to show progress on a large cycle. */
-  progress?: (done: number, total: number) => void;
+  /** Called as each history and file is written, to show progress on a large cycle; the total is known once the histories are in. */
+  progress?: (done: number, total: number | undefined) => void;
 }
 
 /**
@@ -112,22 +110,25 @@ export interface ArchiveOptions {
 export async function archiveCycle(client: Client, opts: ArchiveOptions): Promise<{ dir: string; manifest: Manifest; created: boolean }> {
   const dir = resolve(opts.outDir ?? defaultArchiveDir(opts.dataDir, opts.cycleId));
   if (isArchive(dir)) return { dir, manifest: JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as Manifest, created: false };
-  const cycle = await fetchCycleHistories(client, opts.cycleId);
-  const running = [];
-  for (const { workflowId } of cycle.histories) {
-    if ((await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING') running.push(workflowId);
-  }
-  if (running.length > 0) throw new CycleNotFinished(opts.cycleId, running);
-
   const building = `${dir}.building-${process.pid}`;
   await rm(building, { recursive: true, force: true });
-  const files = referencedFiles(cycle);
-  const total = cycle.histories.length + files.length;
+  // Each history is written as it arrives and only its file references are kept.
+  const found = new Map<string, FileRef>();
+  const running: string[] = [];
   let done = 0;
-  for (const { workflowId, history } of cycle.histories) {
-    await writeFileAtomic(join(building, HISTORIES_FOLDER, `${workflowId}.json`), `${historyToJSON(history)}\n`);
-    opts.progress?.(++done, total);
+  for await (const workflow of eachCycleHistory(client, opts.cycleId)) {
+    if ((await client.workflow.getHandle(workflow.workflowId).describe()).status.name === 'RUNNING') running.push(workflow.workflowId);
+    if (running.length > 0) continue;
+    await writeFileAtomic(join(building, HISTORIES_FOLDER, `${workflow.workflowId}.json`), `${historyToJSON(workflow.history)}\n`);
+    addReferencedFiles(found, workflow);
+    opts.progress?.(++done, undefined);
   }
+  if (running.length > 0) {
+    await rm(building, { recursive: true, force: true });
+    throw new CycleNotFinished(opts.cycleId, running);
+  }
+  const files = [...found.values()].sort((a, b) => a.path.localeCompare(b.path));
+  const total = done + files.length;
   for (const ref of files) {
     // readRef refuses a file that changed since the workflow recorded its hash.
     await writeFileAtomic(join(building, FILES_FOLDER, ref.path), await readRef(opts.dataDir, ref));

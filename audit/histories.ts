@@ -48,14 +48,23 @@ export function divisionWorkflowIds(cycleHistory: History, cycleId: string): str
   return [...ids];
 }
 
-/** Every history of the cycle, fetched from Temporal (which keeps them for its retention period). */
-export async function fetchCycleHistories(client: Client, cycleId: string): Promise<CycleHistories> {
+/**
+ * Every history of the cycle, fetched from Temporal (which keeps them for its retention period)
+ * one at a time, the cycle's first, so that a season of thousands need not be held at once.
+ */
+export async function* eachCycleHistory(client: Client, cycleId: string): AsyncGenerator<WorkflowHistory> {
   const cycle = await client.workflow.getHandle(cycleId).fetchHistory();
-  const histories: WorkflowHistory[] = [{ workflowId: cycleId, workflowType: workflowTypeOf(cycle), history: cycle }];
+  yield { workflowId: cycleId, workflowType: workflowTypeOf(cycle), history: cycle };
   for (const id of divisionWorkflowIds(cycle, cycleId)) {
     const history = await client.workflow.getHandle(id).fetchHistory();
-    histories.push({ workflowId: id, workflowType: workflowTypeOf(history), history });
+    yield { workflowId: id, workflowType: workflowTypeOf(history), history };
   }
+}
+
+/** Every history of the cycle, fetched from Temporal, all at once. */
+export async function fetchCycleHistories(client: Client, cycleId: string): Promise<CycleHistories> {
+  const histories: WorkflowHistory[] = [];
+  for await (const history of eachCycleHistory(client, cycleId)) histories.push(history);
   return { cycleId, histories };
 }
 

@@ -56,7 +56,7 @@ async function runArchive(opts: { year?: string; out?: string }): Promise<void> 
         signingKey: await loadSigningKey(dir),
         outDir: opts.out,
         progress: (done, total) => {
-          if (done === total || done - shown >= 50) say(`  書き出しています: ${(shown = done)} / ${total}`);
+          if (done === total || done - shown >= 50) say(`  書き出しています: ${(shown = done)} / ${total ?? '…'}`);
         },
       });
       say(`${created ? 'アーカイブしました' : 'アーカイブはすでにあります'}: ${archived}（${manifest.entries.length}ファイル、署名 ${manifest.signedBy}）`);
