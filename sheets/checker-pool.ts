@@ -67,7 +67,7 @@ export interface CheckerPool {
 
 export const DEFAULT_RECYCLE_AFTER = 200;
 /**
- * Each idle checker holds about 125 MB. Between busy hours (and through a cycle's launch and
+ * Each idle checker holds about 90 MB. Between busy hours (and through a cycle's launch and
  * close, when nothing is checked) the pool gives that back; the first file after a quiet spell
  * waits half a second for a fresh checker.
  */
@@ -77,6 +77,7 @@ export const CHECKER_ENTRY = join(__dirname, 'read-return-child.cjs');
 // Starting node, tsx and exceljs takes about half a second; more than this is a broken installation, not a bad file.
 const START_TIMEOUT_MS = 30_000;
 const RSS_POLL_MS = 25;
+const SEMI_SPACE_MB = 2;
 const STDERR_KEPT = 8 * 1024;
 
 const refused = (problem: ReturnProblem): ReturnReading => ({ ok: false, problems: [problem], answers: [] });
@@ -122,7 +123,9 @@ function startChecker(entry: string, limits: ReturnFileLimits, recycleAfter: num
   const child = fork(entry, [], {
     cwd: join(__dirname, '..'),
     env,
-    execArgv: [`--max-old-space-size=${limits.maxHeapMb}`],
+    // A sheet's objects die young; a small young generation keeps each idle checker some 40 MB
+    // smaller (in `npm run bench`, two checkers 184 MB against 264 MB) at the same rate of checks.
+    execArgv: [`--max-old-space-size=${limits.maxHeapMb}`, `--max-semi-space-size=${SEMI_SPACE_MB}`],
     serialization: 'advanced',
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
