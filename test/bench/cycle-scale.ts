@@ -67,7 +67,7 @@ function intEnv(name: string, fallback: number, min = 1): number {
 const DIVISIONS = intEnv('BENCH_DIVISIONS', 2000);
 const ITEMS_PER_DIVISION = intEnv('BENCH_ITEMS_PER_DIVISION', 10);
 const CONCURRENCY = intEnv('BENCH_CONCURRENCY', 16);
-const WORKER_MEMORY_MB = 1024;
+const WORKER_MEMORY_MB = intEnv('TORIMATOME_WORKER_MEMORY_MB', 1024);
 const HISTORY_SAMPLE = intEnv('BENCH_HISTORY_SAMPLE', DIVISIONS, 0);
 const PROGRESS_MS = intEnv('BENCH_PROGRESS_S', 5) * 1000;
 const PHASE_TIMEOUT_DEFAULT_S = 300 + Math.ceil(DIVISIONS / 2);
@@ -306,7 +306,7 @@ function followOutput(stream: NodeJS.ReadableStream, onLine: (line: string) => v
 
 async function startWorkerProcess(dataDir: string): Promise<WorkerProcess> {
   // The target's gigabyte, from which the worker sizes its workflow cache, unless told otherwise.
-  const env: NodeJS.ProcessEnv = { TORIMATOME_WORKER_MEMORY_MB: String(WORKER_MEMORY_MB), ...process.env, TORIMATOME_DATA_DIR: dataDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, TORIMATOME_WORKER_MEMORY_MB: String(WORKER_MEMORY_MB), TORIMATOME_DATA_DIR: dataDir };
   // The worker must find the bench's servers through run.json, never a cluster named outside.
   for (const name of Object.keys(env)) if (name.startsWith('TEMPORAL_') || name === 'SMTP_URL') delete env[name];
   const child = spawn(process.execPath, [...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean), BIN, 'worker'], { cwd: resolve(__dirname, '..', '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -1027,7 +1027,7 @@ async function run(stack: Stack): Promise<void> {
     workerPeakRssBytes: workerMemory?.peak ?? null,
     devServerPeakRssBytes: serverMemory?.peak ?? null,
     benchProcessPeakRssBytes: benchMemory?.peak ?? null,
-    workerMemoryMib: Number(process.env.TORIMATOME_WORKER_MEMORY_MB ?? WORKER_MEMORY_MB),
+    workerMemoryMib: WORKER_MEMORY_MB,
     cachedWorkflows: worker.cachedWorkflows ?? null,
   };
   summary.affinity = affinities;
@@ -1047,7 +1047,7 @@ async function run(stack: Stack): Promise<void> {
   const rows: Array<[string, string]> = [
     ['size', `${DIVISIONS} divisions x ${ITEMS_PER_DIVISION} items = ${plan.items.length} items`],
     ['CPU affinity', Object.entries(affinities).map(([k, v]) => `${k} ${v}`).join(', ')],
-    ['worker memory / workflows cached', `${process.env.TORIMATOME_WORKER_MEMORY_MB ?? WORKER_MEMORY_MB} MiB (TORIMATOME_WORKER_MEMORY_MB) / up to ${worker.cachedWorkflows}`],
+    ['worker memory / workflows cached', `${WORKER_MEMORY_MB} MiB (TORIMATOME_WORKER_MEMORY_MB) / up to ${worker.cachedWorkflows}`],
     ['season', `${answering} answering: ${season.refusedFirst.size} refused first, ${resubmitIds.length} sent back and resubmitted, ${season.excused.size} excused, ${lateIds.length} late`],
     ['launch: all request mails on disk', `${fmtS(launch.ms)} (snapshot ${launch.snapshotMs === undefined ? '?' : fmtS(launch.snapshotMs)}, first mail ${launch.firstMailMs === undefined ? '?' : fmtS(launch.firstMailMs)})`],
     ['launch floor (write + mail loop)', fmtS(launchFloorMs)],
