@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import type { DivisionDirectory } from '../domain/division-directory';
-import { directoryPath, loadDirectory } from '../master/store';
+import { directoryPath, loadDirectory } from '../store/master-files';
 
 /**
  * Where mail goes: the division directory in use now, not the one the cycle was launched

@@ -1,6 +1,6 @@
 import { divisionById } from '../domain/division-directory';
 import { type ReturnSheetInput, type SheetItem, writeReturnSheet } from '../sheets/write-return-sheet';
-import type { CycleSnapshot } from './snapshot';
+import type { CycleSnapshot } from '../store/snapshot';
 
 /** A division's sheet in a cycle: the items it is shown, and the workbook in a given version. */
 

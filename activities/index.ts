@@ -9,7 +9,7 @@ import { archiveCycle, CycleNotFinished } from '../audit/archive';
 import { loadSigningKey } from '../audit/signing-key';
 import { divisionById } from '../domain/division-directory';
 import type { StatusMark } from '../domain/status-mark';
-import { loadPlan, planPath, savePlan, writeFileAtomic } from '../master/store';
+import { loadPlan, planPath, savePlan, writeFileAtomic } from '../store/master-files';
 import { consolidatePlan, type MarkSummary, markSummary, writeConsolidatedCsv, writeConsolidatedWorkbook } from '../sheets/consolidated-table';
 import { Plan, serializePlan } from '../domain/plan';
 import type { CheckerPool } from '../sheets/checker-pool';
@@ -20,15 +20,16 @@ import type { CloseResult, CycleStatus, DivisionInput, DivisionStatus, FileRef, 
 import { parseEscalationPolicy, rungRecipients } from '../domain/escalation-policy';
 import { readCycleStatus } from '../service/cycle-status';
 import { CYCLE_ID_ATTRIBUTE, closeDivisionSignal, DIVISION_STATE_ATTRIBUTE, DIVISION_STATUS_MEMO } from '../workflows/definitions';
-import { cycleFiles, readRef, storeFile } from './file-store';
+import { cycleFiles, readRef, storeFile } from '../store/file-store';
+import { outboxKey } from '../store/outbox';
 import { type MailContext, requestMail, resultMail, rungMail, sendBackMail } from './mail-texts';
 import { type PlannedRung, planRungs } from './business-calendar';
 import { MAX_SMTP_CONNECTIONS, type MailReceipt, type Mailer } from './mailer';
 import { concurrently } from './concurrently';
 import { createAddressBook } from './address-book';
-import { type CycleSnapshot, loadSnapshot, moveItem, takeSnapshot } from './snapshot';
+import { type CycleSnapshot, loadSnapshot, moveItem, takeSnapshot } from '../store/snapshot';
 import { buildSheet, sheetItems, sheetName } from './division-sheet';
-import { type ReturnRecord, readReturnRecord } from './return-record';
+import { type ReturnRecord, readReturnRecord } from '../store/return-record';
 import { type InboundSettings, replyAddress, returnAddressFor } from '../inbound/return-address';
 import { pageToken, returnTag } from '../inbound/return-tokens';
 
@@ -137,7 +138,7 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
         readonly: assignment.readonly.length,
       });
       return mailer.sendOnce(dataDir, input.cycleId, {
-        key: `request.${input.divisionId}.${input.sheet.sha256.slice(0, 12)}`,
+        key: outboxKey({ kind: 'request', divisionId: input.divisionId, sheetSha256: input.sheet.sha256 }),
         from,
         to: [to],
         replyTo,
@@ -202,7 +203,7 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
       const { ctx, replyTo, from, to } = await askingMail(snapshot, input.divisionId);
       const { subject, text } = sendBackMail(ctx, { comments, deadline: input.deadline, sentBackBy: input.actor });
       const receipt = await mailer.sendOnce(dataDir, input.cycleId, {
-        key: `sendback.${input.divisionId}.v${input.sheetVersion}`,
+        key: outboxKey({ kind: 'sendback', divisionId: input.divisionId, sheetVersion: input.sheetVersion }),
         from,
         to: [to],
         replyTo,
@@ -239,8 +240,7 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
       const { to, cc } = rungRecipients(directory, input.divisionId, input.rung);
       const { subject, text } = rungMail(ctx, { kind: input.rung.kind, deadline: input.deadline, rung: input.rung.rung });
       return mailer.sendOnce(dataDir, input.cycleId, {
-        // A rung goes once per deadline: an extension plans the ladder, and its mails, anew.
-        key: `rung.${input.divisionId}.${input.rung.rung}.${input.deadline.replace(/[^0-9]/g, '')}`,
+        key: outboxKey({ kind: 'rung', divisionId: input.divisionId, rung: input.rung.rung, deadline: input.deadline }),
         from,
         to,
         cc,
@@ -254,7 +254,7 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
       const { ctx, replyTo, from, to } = await askingMail(snapshot, input.divisionId);
       const { subject, text } = rungMail(ctx, { kind: 'reminder', deadline: input.deadline, rung: 0 });
-      return mailer.sendOnce(dataDir, input.cycleId, { key: `remind.${input.divisionId}.${input.seq}`, from, to: [to], replyTo, subject, text });
+      return mailer.sendOnce(dataDir, input.cycleId, { key: outboxKey({ kind: 'remind', divisionId: input.divisionId, seq: input.seq }), from, to: [to], replyTo, subject, text });
     },
 
     async reassignItem(input: { cycleId: string; no: number; to: string; actor: string }): Promise<{ from: string; fromStillAnswers: boolean }> {
@@ -399,7 +399,7 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
         const { subject, text } = resultMail(mailContext(snapshot, divisionId), { returned: input.result.returned, notReturned: input.result.notReturned.length, digest });
         const { from, to } = await addresses(snapshot, divisionId);
         const receipt = await mailer.sendOnce(dataDir, input.cycleId, {
-          key: `result.${divisionId}`,
+          key: outboxKey({ kind: 'result', divisionId }),
           from,
           to: [to],
           subject,

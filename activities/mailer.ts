@@ -1,11 +1,9 @@
-import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
-import { writeFileAtomic } from '../master/store';
-import { cycleFiles, sha256 } from './file-store';
+import { sha256 } from '../store/file-store';
+import { clearMailFailure, readOutboxRecord, recordMailFailure, writeOutboxRecord } from '../store/outbox';
 
 export interface OutgoingMail {
-  /** Unique per message the service means to send once: `request.somu.v1`. */
+  /** Unique per message the service means to send once (`outboxKey` in store/outbox.ts). */
   key: string;
   from: string;
   to: string[];
@@ -32,15 +30,6 @@ export interface MailReceipt {
   repeated: boolean;
 }
 
-export interface MailFailure {
-  key: string;
-  to: string[];
-  firstFailedAt: string;
-  lastFailedAt: string;
-  failures: number;
-  error: string;
-}
-
 export interface Mailer {
   /** Sends unless this cycle's outbox already records the key. */
   sendOnce(dataDir: string, cycleId: string, mail: OutgoingMail): Promise<MailReceipt>;
@@ -65,24 +54,17 @@ export function createMailer(smtpUrl: string): Mailer {
   const transport = nodemailer.createTransport(pooled.toString());
   return {
     async sendOnce(dataDir, cycleId, mail) {
-      const record = cycleFiles(dataDir, cycleId).outboxRecord(mail.key);
-      if (existsSync(record)) {
-        const earlier = JSON.parse(await readFile(record, 'utf8')) as Omit<MailReceipt, 'repeated'>;
-        return { key: earlier.key, messageId: earlier.messageId, to: earlier.to, cc: earlier.cc, attachments: earlier.attachments ?? [], sentAt: earlier.sentAt, repeated: true };
-      }
+      const earlier = await readOutboxRecord(dataDir, cycleId, mail.key);
+      if (earlier) return { key: earlier.key, messageId: earlier.messageId, to: earlier.to, cc: earlier.cc, attachments: earlier.attachments, sentAt: earlier.sentAt, repeated: true };
       const domain = mail.from.split('@')[1] ?? 'torimatome.invalid';
       const messageId = `<${cycleId}.${mail.key}@${domain}>`;
-      const failure = cycleFiles(dataDir, cycleId).mailFailure(mail.key);
       let info: { accepted: unknown };
       try {
         info = await transport.sendMail({ ...mail, messageId });
       } catch (err) {
         // The activity is retried with backoff; meanwhile `cycle status` can tell the reform
         // office how long mail has been failing, and why.
-        const earlier = existsSync(failure) ? (JSON.parse(await readFile(failure, 'utf8')) as MailFailure) : undefined;
-        const now = new Date().toISOString();
-        const record: MailFailure = { key: mail.key, to: mail.to, firstFailedAt: earlier?.firstFailedAt ?? now, lastFailedAt: now, failures: (earlier?.failures ?? 0) + 1, error: (err as Error).message };
-        await writeFileAtomic(failure, `${JSON.stringify(record, null, 2)}\n`);
+        await recordMailFailure(dataDir, cycleId, { key: mail.key, to: mail.to, error: (err as Error).message });
         throw err;
       }
       const receipt: MailReceipt = {
@@ -96,8 +78,8 @@ export function createMailer(smtpUrl: string): Mailer {
       };
       // The window where a crash repeats a mail: the relay has it, the record below not yet.
       const { repeated: _repeated, ...kept } = receipt;
-      await writeFileAtomic(record, `${JSON.stringify({ ...kept, from: mail.from, subject: mail.subject, accepted: info.accepted }, null, 2)}\n`);
-      await rm(failure, { force: true });
+      await writeOutboxRecord(dataDir, cycleId, { ...kept, from: mail.from, subject: mail.subject, accepted: info.accepted });
+      await clearMailFailure(dataDir, cycleId, mail.key);
       return receipt;
     },
     async send(mail) {

@@ -2,7 +2,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, typ
 import { existsSync } from 'node:fs';
 import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError, writeFileAtomic } from '../master/store';
+import { UserError, writeFileAtomic } from '../store/master-files';
 
 /**
  * The reform office's Ed25519 key that signs each archive's manifest. The private key stays

@@ -10,7 +10,7 @@ import { createSigningKey, keyFingerprint, loadPublicKey, loadSigningKey, public
 import { buildTrail, trailCsv, trailWorkbook } from '../audit/trail';
 import { verifyArchive } from '../audit/verify';
 import { cycleId } from '../domain/workflow-ids';
-import { dataDir, loadPlan, UserError } from '../master/store';
+import { dataDir, loadPlan, UserError } from '../store/master-files';
 import { targetCycle, withClient, yearArg } from './cycle-target';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);

@@ -6,7 +6,7 @@ import { addOfficeCommands } from './office-commands';
 import { addPlanCommands } from './plan-commands';
 import { addServiceCommands } from './service-commands';
 import { addSubmitCommand } from './submit-command';
-import { UserError } from '../master/store';
+import { UserError } from '../store/master-files';
 
 /** Builds the `torimatome` command line; each area of the product adds its own commands. */
 export function buildCli(): Command {

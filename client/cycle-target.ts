@@ -3,7 +3,7 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { yearCode } from '../domain/cycle';
 import { cycleId } from '../domain/workflow-ids';
 import { FiscalYearError } from '../domain/fiscal-year';
-import { dataDir, loadPlan, UserError } from '../master/store';
+import { dataDir, loadPlan, UserError } from '../store/master-files';
 import { connectClient, resolveSettings } from '../worker/settings';
 import { readCycleStatus } from '../service/cycle-status';
 import type { CycleStatus } from '../workflows/definitions';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { dataDir, UserError } from '../master/store';
+import { dataDir, UserError } from '../store/master-files';
 import { checkNewPassword, checkUserName, officeUsersPath, setOfficePassword } from '../web/office-users';
 
 /** A line typed without echo, for a password at a terminal. */

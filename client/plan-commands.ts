@@ -11,7 +11,7 @@ import { NO_OVERRIDES, Overrides } from '../master/overrides';
 import { writePlanCsv } from '../master/plan-csv';
 import { itemsOfDivision, renderPlan } from '../master/plan-view';
 import { writePlanWorkbook } from '../master/plan-workbook';
-import { dataDir, directoryPath, loadDirectory, loadPlan, planPath, readJsonFile, savePlan, UserError, writeFileAtomic } from '../master/store';
+import { dataDir, directoryPath, loadDirectory, loadPlan, planPath, readJsonFile, savePlan, UserError, writeFileAtomic } from '../store/master-files';
 
 /** Resolves a division given by id or Japanese name, as every command that takes one does. */
 export function resolveDivisionArg(directory: DivisionDirectory, value: string): string {

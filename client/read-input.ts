@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { UserError } from '../master/store';
+import { UserError } from '../store/master-files';
 
 /** Plan tables and return sheets are a few hundred kilobytes; anything far larger is not one. */
 export const MAX_INPUT_BYTES = 20 * 1024 * 1024;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { dataDir, UserError } from '../master/store';
+import { dataDir, UserError } from '../store/master-files';
 import { startEmbeddedService } from './embedded-service';
 import { readRunInfo, runFilePath } from '../stack/run-file';
 import { connectClient, resolveSettings } from '../worker/settings';

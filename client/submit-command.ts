@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { dataDir, UserError } from '../master/store';
-import { loadSnapshot } from '../activities/snapshot';
+import { dataDir, UserError } from '../store/master-files';
+import { loadSnapshot } from '../store/snapshot';
 import { describeOutcome, submitReturn } from '../service/submit-return';
 import { connectClient, resolveSettings } from '../worker/settings';
 import { actorOf, collect, itemTexts, targetCycle } from './cycle-target';

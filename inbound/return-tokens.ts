@@ -2,7 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../master/store';
+import { writeFileAtomic } from '../store/master-files';
 
 /**
  * What lets a division hand in a return without an account: the tag in its reply address and

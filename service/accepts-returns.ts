@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
-import { cycleFiles } from '../activities/file-store';
+import { cycleFiles } from '../store/file-store';
 import { type CyclePhase, cyclePhaseQuery } from '../workflows/definitions';
 
 /**

@@ -1,17 +1,16 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
-import { cycleFiles, readRef } from '../activities/file-store';
-import type { MailFailure } from '../activities/mailer';
-import { loadSnapshot } from '../activities/snapshot';
+import { cycleFiles, readRef } from '../store/file-store';
+import { type MailFailure, mailFailures } from '../store/outbox';
+import { loadSnapshot } from '../store/snapshot';
 import { onCycle, queryCycle } from '../client/cycle-target';
 import { resolveDivisionArg } from '../client/plan-commands';
 import { parseDeadline } from '../domain/cycle';
 import { divisionWorkflowId } from '../domain/workflow-ids';
 import { divisionById } from '../domain/division-directory';
 import { japaneseDateTime } from '../domain/japanese-date';
-import { UserError } from '../master/store';
+import { UserError } from '../store/master-files';
 import { type DivisionState, owesReturn } from '../domain/division-state';
 import {
   type CloseResult,
@@ -74,36 +73,6 @@ export async function cycleStatus(client: Client, dataDir: string, cycleId: stri
   return existsSync(final) ? (JSON.parse(await readFile(final, 'utf8')) as CycleStatus) : queryCycle(client, cycleId);
 }
 
-/** A mail in a cycle's outbox, told from its file name: `<kind>.<division>.<rest>.json`. */
-export interface OutboxEntry {
-  file: string;
-  kind: string;
-  divisionId: string;
-  /** For a ladder mail: its rung, and the deadline it was planned from (its digits). */
-  rung?: number;
-  deadlineDigits?: string;
-}
-
-export function outboxEntries(dataDir: string, cycleId: string): OutboxEntry[] {
-  const { outbox } = cycleFiles(dataDir, cycleId);
-  if (!existsSync(outbox)) return [];
-  return readdirSync(outbox).flatMap((file) => {
-    const m = /^([a-z]+)\.([^.]+)\.(.+)\.json$/.exec(file);
-    if (!m) return [];
-    const rung = m[1] === 'rung' ? /^(\d+)\.(\d+)$/.exec(m[3]!) : null;
-    return [{ file, kind: m[1]!, divisionId: m[2]!, rung: rung ? Number(rung[1]) : undefined, deadlineDigits: rung?.[2] }];
-  });
-}
-
-/** The highest rung of the ladder each division has been sent, from the cycle's outbox. */
-export function rungsReached(dataDir: string, cycleId: string): Map<string, number> {
-  const reached = new Map<string, number>();
-  for (const { divisionId, rung } of outboxEntries(dataDir, cycleId)) {
-    if (rung !== undefined) reached.set(divisionId, Math.max(reached.get(divisionId) ?? 0, rung));
-  }
-  return reached;
-}
-
 /** How long mail may keep failing before it is called trouble (TORIMATOME_MAIL_ALERT_AFTER, seconds). */
 function mailAlertAfterMs(env: NodeJS.ProcessEnv = process.env): number {
   const seconds = Number(env.TORIMATOME_MAIL_ALERT_AFTER ?? 600);
@@ -112,12 +81,8 @@ function mailAlertAfterMs(env: NodeJS.ProcessEnv = process.env): number {
 
 /** Mails that have been failing for longer than the alert time. */
 export function mailTrouble(dataDir: string, cycleId: string, now = Date.now()): MailFailure[] {
-  const { mailFailures } = cycleFiles(dataDir, cycleId);
-  if (!existsSync(mailFailures)) return [];
   const since = now - mailAlertAfterMs();
-  return readdirSync(mailFailures)
-    .map((f) => JSON.parse(readFileSync(join(mailFailures, f), 'utf8')) as MailFailure)
-    .filter((f) => Date.parse(f.firstFailedAt) <= since);
+  return mailFailures(dataDir, cycleId).filter((f) => Date.parse(f.firstFailedAt) <= since);
 }
 
 /** Closes the cycle through its workflow and waits for the consolidated table; `onClosing` hears when it has begun. */

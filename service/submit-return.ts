@@ -1,6 +1,6 @@
 import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
-import { storeReceived } from '../activities/file-store';
-import { type CycleSnapshot, loadSnapshot } from '../activities/snapshot';
+import { storeReceived } from '../store/file-store';
+import { type CycleSnapshot, loadSnapshot } from '../store/snapshot';
 import { divisionWorkflowId } from '../domain/workflow-ids';
 import { divisionById } from '../domain/division-directory';
 import type { ReturnTarget } from '../inbound/return-tokens';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../master/store';
+import { writeFileAtomic } from '../store/master-files';
 import { portIfFree } from './free-port';
 import { imapMailboxFromEnv } from '../inbound/imap-poller';
 import { listenerLimits } from '../inbound/mail-listener';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { readJsonFile, writeFileAtomic } from '../master/store';
+import { readJsonFile, writeFileAtomic } from '../store/master-files';
 import { isProcessAlive } from './process-alive';
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
-import { writeFileAtomic } from '../master/store';
+import { writeFileAtomic } from '../store/master-files';
 import { listenSmtp } from './smtp-listen';
 
 export interface SmtpSink {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { cycleFiles } from '../activities/file-store';
-import { findReturnRecord, type ReturnRecord } from '../activities/return-record';
-import type { OutboxEntry } from '../service/cycle-actions';
+import { cycleFiles } from '../store/file-store';
+import { findReturnRecord, type ReturnRecord } from '../store/return-record';
+import type { OutboxEntry } from '../store/outbox';
 import type { CycleStatus, DivisionStatus } from '../workflows/definitions';
 
 /**

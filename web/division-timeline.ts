@@ -1,9 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import { z } from 'zod';
-import { cycleFiles } from '../activities/file-store';
-import type { OutboxEntry } from '../service/cycle-actions';
+import { type OutboxEntry, readOutboxRecord } from '../store/outbox';
 import { divisionWorkflowId } from '../domain/workflow-ids';
 import { japaneseDateTime } from '../domain/japanese-date';
 import { type AttemptRecord, type DivisionStatus, divisionStatusQuery, extendDeadlineSignal, remindNowSignal } from '../workflows/definitions';
@@ -43,13 +39,10 @@ const MAIL_KINDS: Record<string, string> = {
   result: '取りまとめ結果',
 };
 
-const OutboxRecord = z.object({ subject: z.string(), sentAt: z.string(), to: z.array(z.string()), cc: z.array(z.string()).default([]) });
-
 async function mailEvents(dataDir: string, cycleId: string, entries: readonly OutboxEntry[]): Promise<TimelineEvent[]> {
-  const { outbox } = cycleFiles(dataDir, cycleId);
   return Promise.all(
     entries.map(async (entry) => {
-      const mail = OutboxRecord.parse(JSON.parse(await readFile(join(outbox, entry.file), 'utf8')));
+      const mail = (await readOutboxRecord(dataDir, cycleId, entry.key))!;
       const cc = mail.cc.length ? `（CC: ${mail.cc.join('、')}）` : '';
       return { at: mail.sentAt, what: `メール（${MAIL_KINDS[entry.kind] ?? entry.kind}）: ${mail.subject}`, detail: `宛先: ${mail.to.join('、')}${cc}` };
     }),

@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { findReturnRecord, type ReturnRecord } from '../activities/return-record';
-import { type CycleSnapshot, loadSnapshot } from '../activities/snapshot';
+import { findReturnRecord, type ReturnRecord } from '../store/return-record';
+import { type CycleSnapshot, loadSnapshot } from '../store/snapshot';
 import { divisionById } from '../domain/division-directory';
 import { owesReturn } from '../domain/division-state';
 import { fiscalYearLabel, parseFiscalYear } from '../domain/fiscal-year';
 import { japaneseDateTime } from '../domain/japanese-date';
-import { UserError } from '../master/store';
-import { closeCycle, closeNotice, consolidatedTable, cycleStatus, deadlineInput, excuseDivision, extendDeadline, mailTrouble, type OutboxEntry, outboxEntries, PHASE_NAMES, remindNow, sendBack, STATE_NAMES } from '../service/cycle-actions';
+import { UserError } from '../store/master-files';
+import { closeCycle, closeNotice, consolidatedTable, cycleStatus, deadlineInput, excuseDivision, extendDeadline, mailTrouble, PHASE_NAMES, remindNow, sendBack, STATE_NAMES } from '../service/cycle-actions';
+import { type OutboxEntry, outboxEntries } from '../store/outbox';
 import { malformedUploadRefusal, noFileChosenRefusal, notAFormRefusal, tooLargeRefusal } from '../service/refusals';
 import { CHANNEL_NAMES, describeOutcome, submitReturn } from '../service/submit-return';
 import type { AttemptRecord, CycleStatus, DivisionStatus } from '../workflows/definitions';

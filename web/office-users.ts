@@ -4,7 +4,7 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as argon2 from 'argon2';
 import { z } from 'zod';
-import { readJsonFile, UserError, writeFileAtomic } from '../master/store';
+import { readJsonFile, UserError, writeFileAtomic } from '../store/master-files';
 
 /**
  * The reform office's staff who may use /office: names and argon2id hashes of their

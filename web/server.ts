@@ -8,7 +8,7 @@ import helmet from '@fastify/helmet';
 import multipart, { type MultipartFile } from '@fastify/multipart';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { UserError } from '../master/store';
+import { UserError } from '../store/master-files';
 import { RETURN_FILE_LIMITS } from '../sheets/checker-pool';
 import { registerDivisionPages } from './division-page';
 import { html } from './html';

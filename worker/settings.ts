@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
-import { UserError } from '../master/store';
+import { UserError } from '../store/master-files';
 import type { InboundSettings } from '../inbound/return-address';
 import { readRunInfo } from '../stack/run-file';
 

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cycleFiles, sha256 } from '../../activities/file-store';
+import { cycleFiles, sha256 } from '../../store/file-store';
 import { createMailer, type Mailer } from '../../activities/mailer';
 import { listSentMail, type SmtpSink, startSmtpSink } from '../../stack/smtp-sink';
 

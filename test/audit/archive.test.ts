@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256 } from '../../activities/file-store';
+import { sha256 } from '../../store/file-store';
 import { type Manifest, MANIFEST } from '../../audit/archive';
 import { readArchivedHistories } from '../../audit/histories';
 import { replayCycle } from '../../audit/replay';

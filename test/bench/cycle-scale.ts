@@ -33,13 +33,13 @@ import { type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecution
 import { temporal } from '@temporalio/proto';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
-import { cycleFiles, sha256, storeReceived } from '../../activities/file-store';
+import { cycleFiles, sha256, storeReceived } from '../../store/file-store';
 import { requestMail } from '../../activities/mail-texts';
 import { assignItems, type DivisionAssignment, parseDeadline, roleOf } from '../../domain/cycle';
 import { archiveWorkflowId, cycleId, divisionWorkflowId, TASK_QUEUE } from '../../domain/workflow-ids';
 import { divisionById, type DivisionDirectory } from '../../domain/division-directory';
 import { type Plan, serializePlan } from '../../domain/plan';
-import { directoryPath, planPath } from '../../master/store';
+import { directoryPath, planPath } from '../../store/master-files';
 import { fillReturnSheet } from '../../sheets/fill-return-sheet';
 import { readReturnSheet } from '../../sheets/read-return-sheet';
 import { type SheetItem, writeReturnSheet } from '../../sheets/write-return-sheet';

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../master/store';
+import { UserError } from '../../store/master-files';
 import { readRunInfo, removeRunInfo, runFilePath, writeRunInfo, type RunInfo } from '../../stack/run-file';
 import { deadPid, tempDir } from './helpers';
 

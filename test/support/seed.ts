@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DivisionDirectory } from '../../domain/division-directory';
 import { Overrides } from '../../master/overrides';
-import { SEEDS_DIR } from '../../master/store';
+import { SEEDS_DIR } from '../../store/master-files';
 
 export const SEED_TEXT_PATH = join(SEEDS_DIR, 'arao-r4-status.txt');
 export const SEED_OVERRIDES_PATH = join(SEEDS_DIR, 'arao-overrides.json');

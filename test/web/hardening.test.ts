@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cycleFiles } from '../../activities/file-store';
+import { cycleFiles } from '../../store/file-store';
 import { planBeforeYear } from '../../domain/cycle';
 import { cycleId, divisionWorkflowId } from '../../domain/workflow-ids';
 import { FiscalYearCode } from '../../domain/fiscal-year-code';

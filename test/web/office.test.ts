@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cycleFiles } from '../../activities/file-store';
-import type { ReturnRecord } from '../../activities/return-record';
+import { cycleFiles } from '../../store/file-store';
+import type { ReturnRecord } from '../../store/return-record';
+import { outboxKey, parseOutboxKey } from '../../store/outbox';
 import { submitReturn } from '../../service/submit-return';
 import { fillReturnSheet } from '../../sheets/fill-return-sheet';
 import { escalated, progressOf } from '../../web/cycle-progress';
@@ -424,7 +425,7 @@ describe('where a division stands', () => {
   });
 
   it('is escalated only by an escalation rung sent for the deadline in force', () => {
-    const rung = (n: number, deadline: string) => ({ file: '', kind: 'rung', divisionId: 'zaisei', rung: n, deadlineDigits: deadline.replace(/[^0-9]/g, '') });
+    const rung = (n: number, deadline: string) => parseOutboxKey(outboxKey({ kind: 'rung', divisionId: 'zaisei', rung: n, deadline }))!;
     const deadline = '2023-03-31T23:59:59+09:00';
     const escalations = new Set([4, 5]);
     expect(escalated([rung(3, deadline)], escalations, 'zaisei', deadline)).toBe(false);

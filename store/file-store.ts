@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { writeFileAtomic } from '../master/store';
+import { writeFileAtomic } from './master-files';
 import type { FileRef } from '../workflows/definitions';
 
 /**

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { assignItems, DivisionAssignment, roleOf } from '../domain/cycle';
 import { DivisionDirectory } from '../domain/division-directory';
 import { Plan, periodYears } from '../domain/plan';
-import { loadDirectory, loadPlan } from '../master/store';
+import { loadDirectory, loadPlan } from './master-files';
 import { cycleFiles, storeFile } from './file-store';
 
 /**
