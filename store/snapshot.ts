@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { assignItems, DivisionAssignment, roleOf } from '../domain/cycle';
@@ -49,21 +49,22 @@ export async function takeSnapshot(dataDir: string, cycleId: string, municipalit
   return snapshot;
 }
 
-// Thousands of sheets are built from one snapshot; reading and validating it once per cycle
-// rather than once per division keeps the launch linear.
-const cache = new Map<string, Promise<CycleSnapshot>>();
+// Thousands of sheets are built from one snapshot: it is parsed once per version, not once per
+// division. Another process (a second worker, the CLI moving an item) may write a new version at
+// any time; every write replaces the file, so a file of another inode, time or size is read anew.
+const cache = new Map<string, { stamp: string; snapshot: Promise<CycleSnapshot> }>();
 
-export function loadSnapshot(dataDir: string, cycleId: string): Promise<CycleSnapshot> {
+export async function loadSnapshot(dataDir: string, cycleId: string): Promise<CycleSnapshot> {
   const key = snapshotPath(dataDir, cycleId);
-  let snapshot = cache.get(key);
-  if (!snapshot) {
-    snapshot = readFile(key, 'utf8').then((text) => CycleSnapshot.parse(JSON.parse(text)));
-    snapshot.catch(() => cache.delete(key));
-    cache.set(key, snapshot);
-  }
+  const { ino, mtimeMs, size } = await stat(key);
+  const stamp = `${ino}:${mtimeMs}:${size}`;
+  const cached = cache.get(key);
+  if (cached?.stamp === stamp) return cached.snapshot;
+  const snapshot = readFile(key, 'utf8').then((text) => CycleSnapshot.parse(JSON.parse(text)));
+  snapshot.catch(() => cache.delete(key));
+  cache.set(key, { stamp, snapshot });
   return snapshot;
 }
-
 
 /**
  * Moves an item to another division for the rest of the cycle: the new division answers it,
@@ -94,6 +95,5 @@ export async function moveItem(dataDir: string, cycleId: string, move: Omit<Reas
     reassignments: [...snapshot.reassignments, { ...move, from: current.divisionId, at: new Date().toISOString() }],
   };
   await storeFile(dataDir, snapshotPath(dataDir, cycleId), `${JSON.stringify(next)}\n`);
-  cache.set(snapshotPath(dataDir, cycleId), Promise.resolve(next));
   return { from: current.divisionId, fromStillAnswers: source.answers.length > 0 };
 }
