@@ -45,7 +45,7 @@ export async function readJsonFile<T extends z.ZodType>(path: string, schema: T,
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `  - ${i.path.join('../master') || '(全体)'}: ${i.message}`).join('\n');
+    const issues = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(全体)'}: ${i.message}`).join('\n');
     throw new UserError(`${what}（${path}）の内容が正しくありません:\n${issues}`);
   }
   return parsed.data;
