@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { type DivisionRole, roleOf } from '../domain/cycle';
@@ -20,7 +19,9 @@ import type { CloseResult, CycleStatus, DivisionInput, DivisionStatus, FileRef, 
 import { parseEscalationPolicy, rungRecipients } from '../domain/escalation-policy';
 import { readCycleStatus } from '../service/cycle-status';
 import { CYCLE_ID_ATTRIBUTE, closeDivisionSignal, DIVISION_STATE_ATTRIBUTE, DIVISION_STATUS_MEMO } from '../workflows/definitions';
-import { cycleFiles, readRef, storeFile } from '../store/file-store';
+import { cycleFiles, cycleKeys, readRef, storeFile } from '../store/file-store';
+import type { ObjectStore } from '../store/object-store';
+import { openStore } from '../store/open-store';
 import { outboxKey } from '../store/outbox';
 import { type MailContext, requestMail, resultMail, rungMail, sendBackMail } from './mail-texts';
 import { type PlannedRung, planRungs } from './business-calendar';
@@ -35,6 +36,8 @@ import { pageToken, returnTag } from '../inbound/return-tokens';
 
 export interface ActivityDeps {
   dataDir: string;
+  /** Where the files the workflows refer to are kept; the data directory's store, or the bucket set, by default. */
+  store?: ObjectStore;
   mailer: Mailer;
   /** Where a division's mails point it to hand in its return: its page and its reply address. */
   returns: { tokenKey: Buffer; settings: InboundSettings };
@@ -71,7 +74,7 @@ async function tolerateDone<T>(action: () => Promise<T>): Promise<void> {
   }
 }
 
-export function createActivities({ dataDir, mailer, client, returns, checkers, resultTableAttachedUpTo = RESULT_TABLE_ATTACHED_UP_TO }: ActivityDeps) {
+export function createActivities({ dataDir, store = openStore(dataDir), mailer, client, returns, checkers, resultTableAttachedUpTo = RESULT_TABLE_ATTACHED_UP_TO }: ActivityDeps) {
   const addressBook = createAddressBook(dataDir);
   /** Sender and recipient addresses for a division's mail, from the directory in use now. */
   const addresses = async (snapshot: CycleSnapshot, divisionId: string) => {
@@ -124,7 +127,7 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
     async prepareSheet(input: { cycleId: string; divisionId: string; sheetVersion: number; deadline: string }): Promise<FileRef> {
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
       const data = await buildSheet(snapshot, input.divisionId, input.sheetVersion, input.deadline);
-      return storeFile(dataDir, cycleFiles(dataDir, input.cycleId).sheet(input.divisionId, input.sheetVersion), data);
+      return storeFile(store, cycleKeys(input.cycleId).sheet(input.divisionId, input.sheetVersion), data);
     },
 
     async sendRequestMail(input: { cycleId: string; divisionId: string; role: DivisionRole; deadline: string; sheet: FileRef }): Promise<MailReceipt> {
@@ -137,14 +140,14 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
         answers: assignment.answers.length,
         readonly: assignment.readonly.length,
       });
-      return mailer.sendOnce(dataDir, input.cycleId, {
+      return mailer.sendOnce(store, input.cycleId, {
         key: outboxKey({ kind: 'request', divisionId: input.divisionId, sheetSha256: input.sheet.sha256 }),
         from,
         to: [to],
         replyTo,
         subject,
         text,
-        attachments: [{ filename: sheetName(snapshot, input.divisionId), content: await readRef(dataDir, input.sheet) }],
+        attachments: [{ filename: sheetName(snapshot, input.divisionId), content: await readRef(store, input.sheet) }],
       });
     },
 
@@ -159,7 +162,7 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
       const division = divisionById(snapshot.directory, input.divisionId);
       const items = sheetItems(snapshot, input.divisionId);
       // Checked in a checker process with time and memory limits: a hostile file cannot stall the worker.
-      const reading = await readReturnFile(await readRef(dataDir, input.submission.file), {
+      const reading = await readReturnFile(await readRef(store, input.submission.file), {
         cycleId: input.cycleId,
         year: snapshot.year,
         divisionId: division.id,
@@ -194,7 +197,7 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
       // The division gets its own answers back, so it fixes what was commented and nothing else.
       const answers = Object.fromEntries(returned.answers.map((a) => [a.no, { mark: a.mark, statusText: a.statusText }]));
       const data = await buildSheet(snapshot, input.divisionId, input.sheetVersion, input.deadline, answers);
-      const sheet = await storeFile(dataDir, files.sheet(input.divisionId, input.sheetVersion), data);
+      const sheet = await storeFile(store, cycleKeys(input.cycleId).sheet(input.divisionId, input.sheetVersion), data);
       const comments = Object.entries(input.comments).map(([no, comment]) => ({
         no: Number(no),
         initiative: snapshot.plan.items.find((i) => i.no === Number(no))?.initiative ?? '',
@@ -202,14 +205,14 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
       }));
       const { ctx, replyTo, from, to } = await askingMail(snapshot, input.divisionId);
       const { subject, text } = sendBackMail(ctx, { comments, deadline: input.deadline, sentBackBy: input.actor });
-      const receipt = await mailer.sendOnce(dataDir, input.cycleId, {
+      const receipt = await mailer.sendOnce(store, input.cycleId, {
         key: outboxKey({ kind: 'sendback', divisionId: input.divisionId, sheetVersion: input.sheetVersion }),
         from,
         to: [to],
         replyTo,
         subject,
         text,
-        attachments: [{ filename: sheetName(snapshot, input.divisionId), content: await readRef(dataDir, sheet) }],
+        attachments: [{ filename: sheetName(snapshot, input.divisionId), content: await readRef(store, sheet) }],
       });
       // The new sheet is named in the history, so the archive keeps it.
       return { ...receipt, sheet };
@@ -239,7 +242,7 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
       const { ctx, replyTo, directory, from } = await askingMail(snapshot, input.divisionId);
       const { to, cc } = rungRecipients(directory, input.divisionId, input.rung);
       const { subject, text } = rungMail(ctx, { kind: input.rung.kind, deadline: input.deadline, rung: input.rung.rung });
-      return mailer.sendOnce(dataDir, input.cycleId, {
+      return mailer.sendOnce(store, input.cycleId, {
         key: outboxKey({ kind: 'rung', divisionId: input.divisionId, rung: input.rung.rung, deadline: input.deadline }),
         from,
         to,
@@ -254,7 +257,7 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
       const { ctx, replyTo, from, to } = await askingMail(snapshot, input.divisionId);
       const { subject, text } = rungMail(ctx, { kind: 'reminder', deadline: input.deadline, rung: 0 });
-      return mailer.sendOnce(dataDir, input.cycleId, { key: outboxKey({ kind: 'remind', divisionId: input.divisionId, seq: input.seq }), from, to: [to], replyTo, subject, text });
+      return mailer.sendOnce(store, input.cycleId, { key: outboxKey({ kind: 'remind', divisionId: input.divisionId, seq: input.seq }), from, to: [to], replyTo, subject, text });
     },
 
     async reassignItem(input: { cycleId: string; no: number; to: string; actor: string }): Promise<{ from: string; fromStillAnswers: boolean }> {
@@ -312,8 +315,8 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
       }
       const consolidated = consolidatePlan(snapshot.plan, year, answers);
       const xlsx = await storeFile(
-        dataDir,
-        join(files.resultDir, `${cycleId}-consolidated.xlsx`),
+        store,
+        cycleKeys(cycleId).consolidatedTable('xlsx'),
         await writeConsolidatedWorkbook({
           plan: consolidated,
           year,
@@ -321,7 +324,7 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
           notReturned: notReturned.map((id) => ({ divisionId: id, divisionName: divisionById(snapshot.directory, id).name })),
         }),
       );
-      const csv = await storeFile(dataDir, join(files.resultDir, `${cycleId}-consolidated.csv`), writeConsolidatedCsv(consolidated, notes));
+      const csv = await storeFile(store, cycleKeys(cycleId).consolidatedTable('csv'), writeConsolidatedCsv(consolidated, notes));
       await writeFileAtomic(files.consolidatedPlan, serializePlan(consolidated));
 
       // The year's results become the next version of the master in use, so next year's
@@ -381,7 +384,7 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
     async mailConsolidatedTable(input: { cycleId: string; divisionIds: string[]; result: CloseResult }): Promise<Record<string, string[]>> {
       const snapshot = await loadSnapshot(dataDir, input.cycleId);
       const attached = input.result.consolidatedXlsx.bytes <= resultTableAttachedUpTo;
-      const table = attached ? await readRef(dataDir, input.result.consolidatedXlsx) : undefined;
+      const table = attached ? await readRef(store, input.result.consolidatedXlsx) : undefined;
       const consolidated = attached ? undefined : await loadConsolidated(dataDir, input.cycleId, snapshot.year);
       const recipients: Record<string, string[]> = {};
       await concurrently(input.divisionIds, MAX_SMTP_CONNECTIONS, async (divisionId) => {
@@ -398,7 +401,7 @@ export function createActivities({ dataDir, mailer, client, returns, checkers, r
         };
         const { subject, text } = resultMail(mailContext(snapshot, divisionId), { returned: input.result.returned, notReturned: input.result.notReturned.length, digest });
         const { from, to } = await addresses(snapshot, divisionId);
-        const receipt = await mailer.sendOnce(dataDir, input.cycleId, {
+        const receipt = await mailer.sendOnce(store, input.cycleId, {
           key: outboxKey({ kind: 'result', divisionId }),
           from,
           to: [to],

@@ -1,5 +1,6 @@
 import nodemailer from 'nodemailer';
 import { sha256 } from '../store/file-store';
+import type { ObjectStore } from '../store/object-store';
 import { clearMailFailure, readOutboxRecord, recordMailFailure, writeOutboxRecord } from '../store/outbox';
 
 export interface OutgoingMail {
@@ -32,7 +33,7 @@ export interface MailReceipt {
 
 export interface Mailer {
   /** Sends unless this cycle's outbox already records the key. */
-  sendOnce(dataDir: string, cycleId: string, mail: OutgoingMail): Promise<MailReceipt>;
+  sendOnce(store: ObjectStore, cycleId: string, mail: OutgoingMail): Promise<MailReceipt>;
   /** Sends an answer now, marked auto-replied, with the Message-ID given: for answers whose caller keeps its own record. */
   send(mail: Omit<OutgoingMail, 'key'> & { messageId: string; inReplyTo?: string }): Promise<void>;
   close(): void;
@@ -53,8 +54,8 @@ export function createMailer(smtpUrl: string): Mailer {
   pooled.searchParams.set('maxConnections', String(MAX_SMTP_CONNECTIONS));
   const transport = nodemailer.createTransport(pooled.toString());
   return {
-    async sendOnce(dataDir, cycleId, mail) {
-      const earlier = await readOutboxRecord(dataDir, cycleId, mail.key);
+    async sendOnce(store, cycleId, mail) {
+      const earlier = await readOutboxRecord(store, cycleId, mail.key);
       if (earlier) return { key: earlier.key, messageId: earlier.messageId, to: earlier.to, cc: earlier.cc, attachments: earlier.attachments, sentAt: earlier.sentAt, repeated: true };
       const domain = mail.from.split('@')[1] ?? 'torimatome.invalid';
       const messageId = `<${cycleId}.${mail.key}@${domain}>`;
@@ -64,7 +65,7 @@ export function createMailer(smtpUrl: string): Mailer {
       } catch (err) {
         // The activity is retried with backoff; meanwhile `cycle status` can tell the reform
         // office how long mail has been failing, and why.
-        await recordMailFailure(dataDir, cycleId, { key: mail.key, to: mail.to, error: (err as Error).message });
+        await recordMailFailure(store, cycleId, { key: mail.key, to: mail.to, error: (err as Error).message });
         throw err;
       }
       const receipt: MailReceipt = {
@@ -78,8 +79,8 @@ export function createMailer(smtpUrl: string): Mailer {
       };
       // The window where a crash repeats a mail: the relay has it, the record below not yet.
       const { repeated: _repeated, ...kept } = receipt;
-      await writeOutboxRecord(dataDir, cycleId, { ...kept, from: mail.from, subject: mail.subject, accepted: info.accepted });
-      await clearMailFailure(dataDir, cycleId, mail.key);
+      await writeOutboxRecord(store, cycleId, { ...kept, from: mail.from, subject: mail.subject, accepted: info.accepted });
+      await clearMailFailure(store, cycleId, mail.key);
       return receipt;
     },
     async send(mail) {

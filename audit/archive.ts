@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../store/master-files';
 import type { FileRef } from '../workflows/definitions';
 import { decodePayloads, eachCycleHistory, HISTORIES_FOLDER, type WorkflowHistory } from './histories';
 import { keyFingerprint } from './signing-key';
+import { openStore } from '../store/open-store';
 
 /**
  * A cycle's archive: every workflow history (as `temporal workflow show -o json` writes it),
@@ -131,7 +132,7 @@ export async function archiveCycle(client: Client, opts: ArchiveOptions): Promis
   const total = done + files.length;
   for (const ref of files) {
     // readRef refuses a file that changed since the workflow recorded its hash.
-    await writeFileAtomic(join(building, FILES_FOLDER, ref.path), await readRef(opts.dataDir, ref));
+    await writeFileAtomic(join(building, FILES_FOLDER, ref.path), await readRef(openStore(opts.dataDir), ref));
     opts.progress?.(++done, total);
   }
   const manifest: Manifest = {

@@ -20,6 +20,7 @@ import { causeOf, closeCycle, closeNotice, consolidatedTable, cycleStatus, deadl
 import { readCycleStatus } from '../service/cycle-status';
 import { actorOf, collect, itemTexts, targetCycle, withClient, yearArg } from './cycle-target';
 import { resolveDivisionArg } from './plan-commands';
+import { openStore } from '../store/open-store';
 
 const deadlineArg = (value: string) => deadlineInput(value, '--deadline');
 
@@ -87,7 +88,7 @@ async function runLaunch(opts: { year: string; deadline: string; actor?: string;
         continue;
       }
       const total = status.divisions.length;
-      const mailed = countRequestsSent(dir, id);
+      const mailed = await countRequestsSent(dir, id);
       if (total > 0 && mailed !== shown) {
         process.stdout.write(`  様式を送付しています: ${mailed} / ${total} 課\n`);
         shown = mailed;
@@ -99,8 +100,8 @@ async function runLaunch(opts: { year: string; deadline: string; actor?: string;
   });
 }
 
-function countRequestsSent(dir: string, id: string): number {
-  return outboxEntries(dir, id).filter((e) => e.kind === 'request').length;
+async function countRequestsSent(dir: string, id: string): Promise<number> {
+  return (await outboxEntries(openStore(dir), id)).filter((e) => e.kind === 'request').length;
 }
 
 function renderTrouble(trouble: readonly MailFailure[]): string[] {
@@ -149,8 +150,8 @@ async function runStatus(opts: { year?: string; json?: boolean }): Promise<void>
   await withClient(async (client, dir) => {
     const id = await targetCycle(client, dir, opts.year, { orLatestClosed: true });
     const status = await cycleStatus(client, dir, id);
-    const rungs = rungsReached(dir, id);
-    const trouble = mailTrouble(dir, id);
+    const rungs = await rungsReached(openStore(dir), id);
+    const trouble = await mailTrouble(dir, id);
     const dropped = await droppedSince(dir, new Date(Date.now() - DROPPED_DAYS * 24 * 60 * 60 * 1000).toISOString());
     process.stdout.write(
       opts.json

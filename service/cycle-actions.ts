@@ -26,6 +26,7 @@ import {
 } from '../workflows/definitions';
 import { acceptsReturns } from './accepts-returns';
 import { notInCycleRefusal } from './refusals';
+import { openStore } from '../store/open-store';
 
 /**
  * What the reform office does to a cycle, the same from the command line and from its page:
@@ -80,9 +81,9 @@ function mailAlertAfterMs(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /** Mails that have been failing for longer than the alert time. */
-export function mailTrouble(dataDir: string, cycleId: string, now = Date.now()): MailFailure[] {
+export async function mailTrouble(dataDir: string, cycleId: string, now = Date.now()): Promise<MailFailure[]> {
   const since = now - mailAlertAfterMs();
-  return mailFailures(dataDir, cycleId).filter((f) => Date.parse(f.firstFailedAt) <= since);
+  return (await mailFailures(openStore(dataDir), cycleId)).filter((f) => Date.parse(f.firstFailedAt) <= since);
 }
 
 /** Closes the cycle through its workflow and waits for the consolidated table; `onClosing` hears when it has begun. */
@@ -121,7 +122,7 @@ export async function consolidatedTable(dataDir: string, cycleId: string, format
   const result = await closedResult(dataDir, cycleId);
   const ref = format === 'xlsx' ? result.consolidatedXlsx : result.consolidatedCsv;
   try {
-    return await readRef(dataDir, ref);
+    return await readRef(openStore(dataDir), ref);
   } catch (err) {
     throw new UserError(`取りまとめ表（${ref.path}）が締切のときのものと違うか、読めません: ${(err as Error).message}`);
   }

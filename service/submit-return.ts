@@ -10,6 +10,7 @@ import type { ReturnProblem } from '../sheets/return-problems';
 import { CYCLE_CLOSED, NOTHING_TO_ANSWER, type ReturnChannel, type SubmitResult, submitReturnUpdate } from '../workflows/definitions';
 import { acceptsReturns } from './accepts-returns';
 import { closedRefusal, notInCycleRefusal, nothingToAnswerRefusal, reformOfficeContact } from './refusals';
+import { openStore } from '../store/open-store';
 
 /**
  * Handing in a return, the same for every channel (CLI, mail reply, upload page, the reform
@@ -66,7 +67,7 @@ export async function submitReturn(client: Client, dataDir: string, request: Sub
   // What the bytes alone show is said at once and kept out of the division's attempts.
   const problem = checkFileBytes(request.file.data, RETURN_FILE_LIMITS) ?? (await checkZipDirectory(request.file.data, RETURN_FILE_LIMITS));
   if (problem) return { kind: 'refused', divisionName, reason: 'badFile', message: problem.message, problem };
-  const stored = await storeReceived(dataDir, request.file.data, 'xlsx');
+  const stored = await storeReceived(openStore(dataDir), request.file.data, 'xlsx');
   try {
     const result = await client.workflow.getHandle(divisionWorkflowId(request.cycleId, request.divisionId)).executeUpdate(submitReturnUpdate, {
       args: [{ file: stored, fileName: request.file.fileName, channel: request.channel, submittedBy: request.submittedBy, explanations: request.explanations }],

@@ -1,9 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
-import { cycleFiles } from './file-store';
-import { writeFileAtomic } from './master-files';
+import { cycleKeys } from './file-store';
+import type { ObjectStore } from './object-store';
 
 /**
  * A cycle's outbox: one record per mail sent, under a key that says what the mail is, so that
@@ -56,19 +53,19 @@ export function parseOutboxKey(key: string): OutboxEntry | undefined {
   return { key, kind: kind as OutboxKind, divisionId, rung: rung ? Number(rung[0]) : undefined, deadlineDigits: rung?.[1] };
 }
 
-export function outboxEntries(dataDir: string, cycleId: string): OutboxEntry[] {
-  const { outbox } = cycleFiles(dataDir, cycleId);
-  if (!existsSync(outbox)) return [];
-  return readdirSync(outbox).flatMap((file) => {
-    const entry = file.endsWith('.json') ? parseOutboxKey(file.slice(0, -'.json'.length)) : undefined;
+export async function outboxEntries(store: ObjectStore, cycleId: string): Promise<OutboxEntry[]> {
+  const folder = `${cycleKeys(cycleId).outbox}/`;
+  return (await store.list(folder)).flatMap((key) => {
+    const name = key.slice(folder.length);
+    const entry = name.endsWith('.json') ? parseOutboxKey(name.slice(0, -'.json'.length)) : undefined;
     return entry ? [entry] : [];
   });
 }
 
 /** The highest rung of the ladder each division has been sent. */
-export function rungsReached(dataDir: string, cycleId: string): Map<string, number> {
+export async function rungsReached(store: ObjectStore, cycleId: string): Promise<Map<string, number>> {
   const reached = new Map<string, number>();
-  for (const { divisionId, rung } of outboxEntries(dataDir, cycleId)) {
+  for (const { divisionId, rung } of await outboxEntries(store, cycleId)) {
     if (rung !== undefined) reached.set(divisionId, Math.max(reached.get(divisionId) ?? 0, rung));
   }
   return reached;
@@ -88,13 +85,14 @@ export const OutboxRecord = z.object({
 });
 export type OutboxRecord = z.infer<typeof OutboxRecord>;
 
-export async function readOutboxRecord(dataDir: string, cycleId: string, key: string): Promise<OutboxRecord | undefined> {
-  const path = cycleFiles(dataDir, cycleId).outboxRecord(key);
-  return existsSync(path) ? OutboxRecord.parse(JSON.parse(await readFile(path, 'utf8'))) : undefined;
+export async function readOutboxRecord(store: ObjectStore, cycleId: string, key: string): Promise<OutboxRecord | undefined> {
+  const found = await store.get(cycleKeys(cycleId).outboxRecord(key));
+  return found && OutboxRecord.parse(JSON.parse(found.data.toString('utf8')));
 }
 
-export async function writeOutboxRecord(dataDir: string, cycleId: string, record: OutboxRecord): Promise<void> {
-  await writeFileAtomic(cycleFiles(dataDir, cycleId).outboxRecord(record.key), `${JSON.stringify(record, null, 2)}\n`);
+/** The first record of a mail is the one kept: a second worker that sent it too does not hide the first. */
+export async function writeOutboxRecord(store: ObjectStore, cycleId: string, record: OutboxRecord): Promise<void> {
+  await store.put(cycleKeys(cycleId).outboxRecord(record.key), `${JSON.stringify(record, null, 2)}\n`, { ifAbsent: true });
 }
 
 /** A mail the relay refused or could not be reached for, kept until it goes through. */
@@ -108,19 +106,20 @@ export interface MailFailure {
 }
 
 /** Counts one more failure of a mail, keeping when it first failed. */
-export async function recordMailFailure(dataDir: string, cycleId: string, failed: { key: string; to: string[]; error: string }, now = new Date().toISOString()): Promise<void> {
-  const path = cycleFiles(dataDir, cycleId).mailFailure(failed.key);
-  const earlier = existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as MailFailure) : undefined;
+export async function recordMailFailure(store: ObjectStore, cycleId: string, failed: { key: string; to: string[]; error: string }, now = new Date().toISOString()): Promise<void> {
+  const key = cycleKeys(cycleId).mailFailure(failed.key);
+  const found = await store.get(key);
+  const earlier = found && (JSON.parse(found.data.toString('utf8')) as MailFailure);
   const record: MailFailure = { ...failed, firstFailedAt: earlier?.firstFailedAt ?? now, lastFailedAt: now, failures: (earlier?.failures ?? 0) + 1 };
-  await writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`);
+  await store.put(key, `${JSON.stringify(record, null, 2)}\n`);
 }
 
-export async function clearMailFailure(dataDir: string, cycleId: string, key: string): Promise<void> {
-  await rm(cycleFiles(dataDir, cycleId).mailFailure(key), { force: true });
+export async function clearMailFailure(store: ObjectStore, cycleId: string, key: string): Promise<void> {
+  await store.delete(cycleKeys(cycleId).mailFailure(key));
 }
 
-export function mailFailures(dataDir: string, cycleId: string): MailFailure[] {
-  const dir = cycleFiles(dataDir, cycleId).mailFailures;
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as MailFailure);
+export async function mailFailures(store: ObjectStore, cycleId: string): Promise<MailFailure[]> {
+  const keys = await store.list(`${cycleKeys(cycleId).mailFailures}/`);
+  const found = await Promise.all(keys.map((key) => store.get(key)));
+  return found.flatMap((f) => (f ? [JSON.parse(f.data.toString('utf8')) as MailFailure] : []));
 }

@@ -5,8 +5,8 @@ import { z } from 'zod';
 import { assignItems, DivisionAssignment, roleOf } from '../domain/cycle';
 import { DivisionDirectory } from '../domain/division-directory';
 import { Plan, periodYears } from '../domain/plan';
-import { loadDirectory, loadPlan } from './master-files';
-import { cycleFiles, storeFile } from './file-store';
+import { loadDirectory, loadPlan, writeFileAtomic } from './master-files';
+import { cycleFiles } from './file-store';
 
 /**
  * What a cycle was launched from: the plan master and directory as they were, and who answers
@@ -45,7 +45,7 @@ export async function takeSnapshot(dataDir: string, cycleId: string, municipalit
   if (problems.length > 0) refuse(`照会を始められません:\n${problems.join('\n')}`);
   if (!assignments.some((a) => roleOf(a) === 'answer')) refuse('回答する課がありません');
   const snapshot: CycleSnapshot = { cycleId, year, plan, directory, assignments, reassignments: [] };
-  await storeFile(dataDir, snapshotPath(dataDir, cycleId), `${JSON.stringify(snapshot)}\n`);
+  await writeFileAtomic(snapshotPath(dataDir, cycleId), `${JSON.stringify(snapshot)}\n`);
   return snapshot;
 }
 
@@ -94,6 +94,6 @@ export async function moveItem(dataDir: string, cycleId: string, move: Omit<Reas
     assignments,
     reassignments: [...snapshot.reassignments, { ...move, from: current.divisionId, at: new Date().toISOString() }],
   };
-  await storeFile(dataDir, snapshotPath(dataDir, cycleId), `${JSON.stringify(next)}\n`);
+  await writeFileAtomic(snapshotPath(dataDir, cycleId), `${JSON.stringify(next)}\n`);
   return { from: current.divisionId, fromStillAnswers: source.answers.length > 0 };
 }

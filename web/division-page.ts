@@ -19,6 +19,7 @@ import { cyclePhaseQuery, type DivisionStatus, divisionStatusQuery } from '../wo
 import { type Html, html } from './html';
 import { page } from './layout';
 import { MALFORMED, readFilePart, readMultipart, type WebContext, UPLOAD_LIMIT_BYTES } from './server';
+import { openStore } from '../store/open-store';
 
 /**
  * A division's own page, `/r/<token>`, linked from every mail it gets: the deadline, where its
@@ -234,7 +235,7 @@ export async function registerDivisionPages(app: FastifyInstance, ctx: WebContex
       ctx.dataDir,
       {
         ...view.target,
-        file: { data: await readRef(ctx.dataDir, last.submission.file), fileName: last.submission.fileName },
+        file: { data: await readRef(openStore(ctx.dataDir), last.submission.file), fileName: last.submission.fileName },
         channel: 'upload',
         submittedBy: `page:${view.target.divisionId} (${req.ip})`,
         explanations: { ...last.explanations, ...explanations },

@@ -4,6 +4,7 @@ import { divisionWorkflowId } from '../domain/workflow-ids';
 import { japaneseDateTime } from '../domain/japanese-date';
 import { type AttemptRecord, type DivisionStatus, divisionStatusQuery, extendDeadlineSignal, remindNowSignal } from '../workflows/definitions';
 import { signalsReceived } from './workflow-history';
+import { openStore } from '../store/open-store';
 
 /**
  * A division's timeline on the reform office's page, from the three places that keep it: the
@@ -42,7 +43,7 @@ const MAIL_KINDS: Record<string, string> = {
 async function mailEvents(dataDir: string, cycleId: string, entries: readonly OutboxEntry[]): Promise<TimelineEvent[]> {
   return Promise.all(
     entries.map(async (entry) => {
-      const mail = (await readOutboxRecord(dataDir, cycleId, entry.key))!;
+      const mail = (await readOutboxRecord(openStore(dataDir), cycleId, entry.key))!;
       const cc = mail.cc.length ? `（CC: ${mail.cc.join('、')}）` : '';
       return { at: mail.sentAt, what: `メール（${MAIL_KINDS[entry.kind] ?? entry.kind}）: ${mail.subject}`, detail: `宛先: ${mail.to.join('、')}${cc}` };
     }),

@@ -7,7 +7,7 @@ import { fiscalYearLabel, parseFiscalYear } from '../domain/fiscal-year';
 import { japaneseDateTime } from '../domain/japanese-date';
 import { UserError } from '../store/master-files';
 import { closeCycle, closeNotice, consolidatedTable, cycleStatus, deadlineInput, excuseDivision, extendDeadline, mailTrouble, PHASE_NAMES, remindNow, sendBack, STATE_NAMES } from '../service/cycle-actions';
-import { type OutboxEntry, outboxEntries } from '../store/outbox';
+import { type MailFailure, type OutboxEntry, outboxEntries } from '../store/outbox';
 import { malformedUploadRefusal, noFileChosenRefusal, notAFormRefusal, tooLargeRefusal } from '../service/refusals';
 import { CHANNEL_NAMES, describeOutcome, submitReturn } from '../service/submit-return';
 import type { AttemptRecord, CycleStatus, DivisionStatus } from '../workflows/definitions';
@@ -19,6 +19,7 @@ import { CSRF_FIELD, MULTIPART_FORM, type OfficeAuth, type OfficeContext, refuse
 import { type Session, sameToken } from './office-sessions';
 import { escalationRungs } from './workflow-history';
 import { MALFORMED, readFilePart, readMultipart, type Upload, UPLOAD_LIMIT_BYTES } from './server';
+import { openStore } from '../store/open-store';
 
 /**
  * The reform office's pages under /office, behind its login: a cycle's progress, each
@@ -37,6 +38,8 @@ interface CycleView {
   progress: Map<string, Progress | undefined>;
   /** False when Temporal no longer keeps the cycle's history, so its ladder is unknown. */
   ladderKnown: boolean;
+  /** Mails failing for longer than the alert time. */
+  trouble: MailFailure[];
 }
 
 const yearLabel = (year: string) => fiscalYearLabel(parseFiscalYear(year));
@@ -113,7 +116,7 @@ export async function registerOfficePages(app: FastifyInstance, ctx: OfficeConte
 
   async function loadCycle(id: string): Promise<CycleView> {
     const [status, snapshot, rungs] = await Promise.all([cycleStatus(ctx.client, ctx.dataDir, id), loadSnapshot(ctx.dataDir, id), ladderOf(id)]);
-    const entries = outboxEntries(ctx.dataDir, id);
+    const entries = await outboxEntries(openStore(ctx.dataDir), id);
     const latest = new Map(await Promise.all(status.divisions.map(async (d) => [d.divisionId, await latestAttempt(ctx.dataDir, id, d.divisionId)] as const)));
     const at = now();
     const progress = new Map(
@@ -122,7 +125,7 @@ export async function registerOfficePages(app: FastifyInstance, ctx: OfficeConte
         return [d.divisionId, progressOf(status, d, { escalated: escalation, latest: latest.get(d.divisionId), now: at })];
       }),
     );
-    return { id, status, snapshot, entries, latest, progress, ladderKnown: rungs !== undefined };
+    return { id, status, snapshot, entries, latest, progress, ladderKnown: rungs !== undefined, trouble: await mailTrouble(ctx.dataDir, id, at) };
   }
 
   const nameOf = (view: CycleView, divisionId: string) => divisionById(view.snapshot.directory, divisionId).name;
@@ -152,12 +155,11 @@ ${body}`,
   }
 
   function progressPage(session: Session, view: CycleView, cycles: readonly CycleEntry[]): string {
-    const { status, snapshot, id } = view;
+    const { status, snapshot, id, trouble } = view;
     const counts = new Map<Progress, number>();
     for (const p of view.progress.values()) if (p) counts.set(p, (counts.get(p) ?? 0) + 1);
     const order = new Map(snapshot.directory.divisions.map((d, i) => [d.id, i]));
     const divisions = [...status.divisions].sort((a, b) => (order.get(a.divisionId) ?? 0) - (order.get(b.divisionId) ?? 0));
-    const trouble = mailTrouble(ctx.dataDir, id, now());
     const csrf = auth.csrfField(session);
     const open = status.phase === 'open';
     const body = html`<h1>${yearLabel(status.year)} ${snapshot.plan.title}の取組状況の照会</h1>

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cycleFiles, sha256 } from '../../store/file-store';
 import { createMailer, type Mailer } from '../../activities/mailer';
 import { listSentMail, type SmtpSink, startSmtpSink } from '../../stack/smtp-sink';
+import { localStore } from '../../store/local-store';
 
 describe('the mailer', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'torimatome-mailer-'));
@@ -31,10 +32,10 @@ describe('the mailer', () => {
   };
 
   it('sends a message once however often an activity retries it, under a Message-ID derived from its key', async () => {
-    const first = await mailer.sendOnce(dataDir, 'cycle-arao-R4', mail);
+    const first = await mailer.sendOnce(localStore(dataDir), 'cycle-arao-R4', mail);
     expect(first).toMatchObject({ repeated: false, to: mail.to, messageId: '<cycle-arao-R4.request.somu.abc123@city.arao.example>' });
     expect(first.attachments).toEqual([{ filename: 'R4取組状況_総務課.xlsx', sha256: sha256(Buffer.from('sheet')) }]);
-    expect(await mailer.sendOnce(dataDir, 'cycle-arao-R4', mail)).toEqual({ ...first, repeated: true });
+    expect(await mailer.sendOnce(localStore(dataDir), 'cycle-arao-R4', mail)).toEqual({ ...first, repeated: true });
     const sent = await listSentMail(sentDir);
     expect(sent).toHaveLength(1);
     const eml = readFileSync(sent[0]!, 'utf8');
@@ -44,7 +45,7 @@ describe('the mailer', () => {
   });
 
   it('keeps outboxes per cycle: the same key in another cycle is another message', async () => {
-    expect((await mailer.sendOnce(dataDir, 'cycle-arao-R5', mail)).repeated).toBe(false);
+    expect((await mailer.sendOnce(localStore(dataDir), 'cycle-arao-R5', mail)).repeated).toBe(false);
     expect(existsSync(cycleFiles(dataDir, 'cycle-arao-R5').outboxRecord(mail.key))).toBe(true);
     expect(await listSentMail(sentDir)).toHaveLength(2);
   });

@@ -52,6 +52,7 @@ import { type CloseResult, closeCycleUpdate, type CycleInput, excuseSignal, type
 import type { StatusMark } from '../../domain/status-mark';
 import { consolidatePlan, writeConsolidatedWorkbook } from '../../sheets/consolidated-table';
 import { BENCH_MUNICIPALITY, syntheticAnswer, syntheticMaster } from './synthetic-plan';
+import { openStore } from '../../store/open-store';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -537,7 +538,7 @@ async function fillAndStore(dataDir: string, c: DivisionCase, sheetVersion: numb
   const first = c.assignment.answers[0];
   const answer = answerOf(c);
   const filled = await fillReturnSheet(sheet, YEAR, (no) => (blank && no === first ? { ...answer(no)!, mark: '' } : answer(no)));
-  return { c, sheetVersion, filled, ref: await storeReceived(dataDir, filled, 'xlsx') };
+  return { c, sheetVersion, filled, ref: await storeReceived(openStore(dataDir), filled, 'xlsx') };
 }
 
 /** Every return of the season, each a distinct file: the refused first attempts, and the good ones. */

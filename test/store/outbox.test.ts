@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cycleFiles } from '../../store/file-store';
+import { localStore } from '../../store/local-store';
 import { type OutboxMail, outboxEntries, outboxKey, parseOutboxKey, rungsReached, writeOutboxRecord } from '../../store/outbox';
 
 const MAILS: OutboxMail[] = [
@@ -32,15 +33,16 @@ describe('the outbox key', () => {
 
   it('lists what a cycle sent, every kind, and nothing that is not an outbox record', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'torimatome-outbox-'));
+    const store = localStore(dataDir);
     const cycleId = 'cycle-arao-R4';
     for (const mail of MAILS) {
-      await writeOutboxRecord(dataDir, cycleId, { key: outboxKey(mail), messageId: `<${outboxKey(mail)}@city.example>`, subject: '件名', to: ['a@city.example'], cc: [], attachments: [], sentAt: '2023-04-01T00:00:00Z' });
+      await writeOutboxRecord(store, cycleId, { key: outboxKey(mail), messageId: `<${outboxKey(mail)}@city.example>`, subject: '件名', to: ['a@city.example'], cc: [], attachments: [], sentAt: '2023-04-01T00:00:00Z' });
     }
     const { outbox } = cycleFiles(dataDir, cycleId);
     await mkdir(outbox, { recursive: true });
     writeFileSync(join(outbox, 'notes.txt'), '');
     writeFileSync(join(outbox, 'letter.somu.json'), '{}');
-    expect(outboxEntries(dataDir, cycleId).map((e) => e.kind).sort()).toEqual(['remind', 'request', 'result', 'rung', 'sendback']);
-    expect(rungsReached(dataDir, cycleId)).toEqual(new Map([['zaisei', 3]]));
+    expect((await outboxEntries(store, cycleId)).map((e) => e.kind).sort()).toEqual(['remind', 'request', 'result', 'rung', 'sendback']);
+    expect(await rungsReached(store, cycleId)).toEqual(new Map([['zaisei', 3]]));
   });
 });
