@@ -1,8 +1,4 @@
-import { constants } from 'node:fs';
-import { access, mkdir, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
-import { withDirLock } from './dir-lock';
+import { binaryCacheDir, resolveCachedBinary } from './cached-binary';
 import { buildWeed } from './seaweedfs-build';
 
 /**
@@ -13,8 +9,7 @@ export const SEAWEEDFS_VERSION = 'v0.0.0-20261109003541-7506e5f91cd6';
 
 /** Where the built weed is kept: outside the repo, so every clone and worktree shares one. */
 export function seaweedfsCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const cacheHome = env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(cacheHome, 'torimatome', 'seaweedfs', SEAWEEDFS_VERSION);
+  return binaryCacheDir(env, 'seaweedfs', SEAWEEDFS_VERSION);
 }
 
 export interface ResolveWeedOptions {
@@ -32,56 +27,13 @@ export interface ResolveWeedOptions {
 export async function resolveWeed(opts: ResolveWeedOptions = {}): Promise<string> {
   const env = opts.env ?? process.env;
   const log = opts.log ?? (() => undefined);
-
-  const explicit = env.SEAWEEDFS_WEED_PATH;
-  if (explicit) {
-    if (await isExecutableFile(explicit)) return resolve(explicit);
-    throw new Error(
-      `SEAWEEDFS_WEED_PATH is set to ${explicit}, but there is no executable file there. ` +
-        'Point it at a SeaweedFS weed binary, or unset it to use the one on PATH or the one torimatome builds.',
-    );
-  }
-
-  const onPath = await findOnPath('weed', env);
-  if (onPath) return onPath;
-
-  const cacheDir = seaweedfsCacheDir(env);
-  const cached = join(cacheDir, 'weed');
-  if (await isExecutableFile(cached)) return cached;
-
-  await mkdir(cacheDir, { recursive: true });
-  // Two test files starting at once must not both spend minutes building. The lock only saves
-  // that work: each build renames a complete binary into place, so even two at once are safe.
-  return withDirLock(
-    join(cacheDir, 'build.lock'),
-    async () => {
-      if (await isExecutableFile(cached)) return cached;
-      await buildWeed({ version: SEAWEEDFS_VERSION, dest: cached, env, log });
-      return cached;
-    },
-    {
-      onWait: (owner) =>
-        log(`Waiting for ${owner ? `process ${owner.pid}` : 'another process'} to finish building SeaweedFS ...`),
-    },
-  );
-}
-
-async function isExecutableFile(path: string): Promise<boolean> {
-  try {
-    if (!(await stat(path)).isFile()) return false;
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function findOnPath(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    // An empty PATH entry means the current directory, which is no place to pick up a server from.
-    if (!dir) continue;
-    const candidate = resolve(dir, name);
-    if (await isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
+  return resolveCachedBinary({
+    name: 'weed',
+    title: 'SeaweedFS',
+    pathVariable: 'SEAWEEDFS_WEED_PATH',
+    cacheDir: seaweedfsCacheDir(env),
+    env,
+    log,
+    obtain: (dest) => buildWeed({ version: SEAWEEDFS_VERSION, dest, env, log }),
+  });
 }

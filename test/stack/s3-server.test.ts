@@ -81,7 +81,7 @@ esac`,
     expect((await stat(weed)).mode & 0o111).not.toBe(0);
     expect(await readdir(seaweedfsCacheDir({ XDG_CACHE_HOME: cacheHome }))).toEqual(['weed']);
     expect(lines).toContain('go: downloading example.com/dep v1.0.0');
-    expect(lines.at(-1)).toMatch(/^Built SeaweedFS in \d+ s: /);
+    expect(lines.at(-1)).toMatch(/^Built SeaweedFS \S+ in \d+ s: /);
   });
 
   it("quotes go's own words when the download or the build fails", async () => {
