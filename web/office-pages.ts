@@ -7,7 +7,7 @@ import { fiscalYearLabel, parseFiscalYear } from '../domain/fiscal-year';
 import { japaneseDateTime } from '../domain/japanese-date';
 import { UserError } from '../store/master-files';
 import { closeCycle, closeNotice, consolidatedTable, cycleStatus, deadlineInput, excuseDivision, extendDeadline, mailTrouble, PHASE_NAMES, remindNow, sendBack, STATE_NAMES } from '../service/cycle-actions';
-import { type MailFailure, type OutboxEntry, outboxEntries } from '../store/outbox';
+import { type OutboxEntry, outboxEntries } from '../store/outbox';
 import { malformedUploadRefusal, noFileChosenRefusal, notAFormRefusal, tooLargeRefusal } from '../service/refusals';
 import { CHANNEL_NAMES, describeOutcome, submitReturn } from '../service/submit-return';
 import type { AttemptRecord, CycleStatus, DivisionStatus } from '../workflows/definitions';
@@ -38,8 +38,6 @@ interface CycleView {
   progress: Map<string, Progress | undefined>;
   /** False when Temporal no longer keeps the cycle's history, so its ladder is unknown. */
   ladderKnown: boolean;
-  /** Mails failing for longer than the alert time. */
-  trouble: MailFailure[];
 }
 
 const yearLabel = (year: string) => fiscalYearLabel(parseFiscalYear(year));
@@ -125,7 +123,7 @@ export async function registerOfficePages(app: FastifyInstance, ctx: OfficeConte
         return [d.divisionId, progressOf(status, d, { escalated: escalation, latest: latest.get(d.divisionId), now: at })];
       }),
     );
-    return { id, status, snapshot, entries, latest, progress, ladderKnown: rungs !== undefined, trouble: await mailTrouble(ctx.dataDir, id, at) };
+    return { id, status, snapshot, entries, latest, progress, ladderKnown: rungs !== undefined };
   }
 
   const nameOf = (view: CycleView, divisionId: string) => divisionById(view.snapshot.directory, divisionId).name;
@@ -154,12 +152,13 @@ ${body}`,
     return html`<ul class="cycles">${cycles.map((c) => html`<li>${c.id === current ? html`<strong>${c.id}</strong>` : html`<a href="${cyclePath(c.id)}">${c.id}</a>`}${c.closed ? '（締切済み）' : '（受付中）'}</li>`)}</ul>`;
   }
 
-  function progressPage(session: Session, view: CycleView, cycles: readonly CycleEntry[]): string {
-    const { status, snapshot, id, trouble } = view;
+  async function progressPage(session: Session, view: CycleView, cycles: readonly CycleEntry[]): Promise<string> {
+    const { status, snapshot, id } = view;
     const counts = new Map<Progress, number>();
     for (const p of view.progress.values()) if (p) counts.set(p, (counts.get(p) ?? 0) + 1);
     const order = new Map(snapshot.directory.divisions.map((d, i) => [d.id, i]));
     const divisions = [...status.divisions].sort((a, b) => (order.get(a.divisionId) ?? 0) - (order.get(b.divisionId) ?? 0));
+    const trouble = await mailTrouble(ctx.dataDir, id, now());
     const csrf = auth.csrfField(session);
     const open = status.phase === 'open';
     const body = html`<h1>${yearLabel(status.year)} ${snapshot.plan.title}の取組状況の照会</h1>
