@@ -56,7 +56,12 @@ export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, opts
     return await fn();
   } finally {
     clearInterval(refresh);
-    await rm(lockDir, { recursive: true, force: true });
+    // Moved away whole, then removed: removing it in place would leave it empty for a moment,
+    // and renaming a claim onto an empty directory succeeds, so the next holder's lock would
+    // be the one this removal then trips over.
+    const released = `${claim}.released`;
+    await rename(lockDir, released);
+    await rm(released, { recursive: true, force: true });
   }
 }
 
