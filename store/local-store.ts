@@ -82,6 +82,14 @@ export function localStore(dataDir: string): ObjectStore {
         .map((e) => relative(root, join(e.parentPath ?? e.path, e.name)).split(sep).join('/'))
         .filter((key) => key.startsWith(prefix) && !key.startsWith(`${LOCKS}/`));
     },
+    async folders(folder) {
+      const base = folder === '' ? root : pathOf(folder.slice(0, -1));
+      const entries = await readdir(base, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return [];
+        throw err;
+      });
+      return entries.filter((e) => e.isDirectory() && !(folder === '' && e.name === LOCKS)).map((e) => e.name);
+    },
     async delete(key) {
       await unlink(pathOf(key)).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;

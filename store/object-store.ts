@@ -19,6 +19,8 @@ export interface ObjectStore {
   put(key: string, data: Buffer | string, condition?: PutCondition): Promise<{ written: boolean; version: string }>;
   /** Every key under `prefix` (which ends in `/` for a folder), in no set order. */
   list(prefix: string): Promise<string[]>;
+  /** The names of the folders right under `folder` (which ends in `/`), without listing what is in them. */
+  folders(folder: string): Promise<string[]>;
   /** Removes `key`; nothing there is not an error. */
   delete(key: string): Promise<void>;
 }

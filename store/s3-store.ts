@@ -76,6 +76,16 @@ export function s3Store(settings: S3Settings): ObjectStore {
       } while (ContinuationToken);
       return keys;
     },
+    async folders(folder) {
+      const names: string[] = [];
+      let ContinuationToken: string | undefined;
+      do {
+        const out = await client.send(new ListObjectsV2Command({ Bucket, Prefix: base + folder, Delimiter: '/', ContinuationToken }));
+        for (const p of out.CommonPrefixes ?? []) if (p.Prefix) names.push(p.Prefix.slice(base.length + folder.length, -1));
+        ContinuationToken = out.IsTruncated ? out.NextContinuationToken : undefined;
+      } while (ContinuationToken);
+      return names;
+    },
     async delete(key) {
       await client.send(new DeleteObjectCommand({ Bucket, Key: keyOf(key) }));
     },

@@ -1,31 +1,18 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type S3Server, startS3Server } from '../../stack/s3-server';
+import { describe, expect, it } from 'vitest';
 import { localStore } from '../../store/local-store';
 import { type ObjectStore, StaleVersion } from '../../store/object-store';
 import { s3Store } from '../../store/s3-store';
+import { useS3Server } from '../support/s3-bucket';
 
 // The same promises, held by both stores: a worker must not be able to tell which it runs on.
-let server: S3Server | undefined;
-let bucket: Promise<unknown> | undefined;
+const s3 = useS3Server();
 const stores: Record<string, () => Promise<ObjectStore>> = {
   'the data directory': async () => localStore(mkdtempSync(join(tmpdir(), 'torimatome-store-'))),
-  'an S3 bucket (SeaweedFS)': async () => {
-    // One bucket, a prefix per test: each bucket costs the server volumes of its own.
-    const settings = { endpoint: server!.endpoint, region: server!.region, bucket: 'torimatome', prefix: `t${Math.random().toString(36).slice(2, 10)}`, accessKeyId: server!.accessKeyId, secretAccessKey: server!.secretAccessKey };
-    bucket ??= new S3Client({ ...settings, credentials: settings, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: settings.bucket }));
-    await bucket;
-    return s3Store(settings);
-  },
+  'an S3 bucket (SeaweedFS)': async () => s3Store((await s3.place()).settings),
 };
-
-beforeAll(async () => {
-  server = await startS3Server();
-}, 600_000);
-afterAll(() => server?.stop(), 30_000);
 
 describe.each(Object.keys(stores))('the object store in %s', (name) => {
   const open = () => stores[name]!();
@@ -77,6 +64,15 @@ describe.each(Object.keys(stores))('the object store in %s', (name) => {
     expect((await store.list('cycles/c1/')).sort()).toEqual(['cycles/c1/outbox/request.somu.1.json', 'cycles/c1/outbox/result.somu.json', 'cycles/c1/returns/somu/001.json']);
     expect(await store.list('cycles/c1/outbox/result.')).toEqual(['cycles/c1/outbox/result.somu.json']);
     expect(await store.list('cycles/none/')).toEqual([]);
+  });
+
+  it('names the folders right under a folder, not the files in it nor what is deeper', async () => {
+    const store = await open();
+    for (const key of ['cycles/c1/snapshot.json', 'cycles/c1/returns/somu/001.json', 'cycles/c2/outbox/result.somu.json', 'cycles/index.json', 'plan/plan.json']) await store.put(key, key);
+    await store.put('cycles/c1/snapshot.json', 'again', { ifVersion: (await store.version('cycles/c1/snapshot.json'))! });
+    expect((await store.folders('cycles/')).sort()).toEqual(['c1', 'c2']);
+    expect((await store.folders('')).sort()).toEqual(['cycles', 'plan']);
+    expect(await store.folders('cycles/none/')).toEqual([]);
   });
 
   it('deletes, and deleting what is not there is no error', async () => {
