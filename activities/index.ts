@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { type DivisionRole, roleOf } from '../domain/cycle';
@@ -8,9 +6,9 @@ import { archiveCycle, CycleNotFinished } from '../audit/archive';
 import { loadSigningKey } from '../audit/signing-key';
 import { divisionById } from '../domain/division-directory';
 import type { StatusMark } from '../domain/status-mark';
-import { loadPlan, planPath, savePlan, writeFileAtomic } from '../store/master-files';
+import { updatePlan } from '../store/master-files';
 import { consolidatePlan, type MarkSummary, markSummary, writeConsolidatedCsv, writeConsolidatedWorkbook } from '../sheets/consolidated-table';
-import { Plan, serializePlan } from '../domain/plan';
+import { Plan } from '../domain/plan';
 import type { CheckerPool } from '../sheets/checker-pool';
 import { readReturnFile } from '../sheets/read-return-file';
 import type { ReturnProblem } from '../sheets/return-problems';
@@ -19,7 +17,7 @@ import type { CloseResult, CycleStatus, DivisionInput, DivisionStatus, FileRef, 
 import { parseEscalationPolicy, rungRecipients } from '../domain/escalation-policy';
 import { readCycleStatus } from '../service/cycle-status';
 import { CYCLE_ID_ATTRIBUTE, closeDivisionSignal, DIVISION_STATE_ATTRIBUTE, DIVISION_STATUS_MEMO } from '../workflows/definitions';
-import { cycleFiles, cycleKeys, readRef, storeFile } from '../store/file-store';
+import { cycleKeys, readRef, storeFile } from '../store/file-store';
 import type { ObjectStore } from '../store/object-store';
 import { openStore } from '../store/open-store';
 import { outboxKey } from '../store/outbox';
@@ -30,7 +28,8 @@ import { concurrently } from './concurrently';
 import { createAddressBook } from './address-book';
 import { type CycleSnapshot, loadSnapshot, moveItem, takeSnapshot } from '../store/snapshot';
 import { buildSheet, sheetItems, sheetName } from './division-sheet';
-import { type ReturnRecord, readReturnRecord } from '../store/return-record';
+import { type ReturnRecord, readReturnRecord, writeReturnRecord } from '../store/return-record';
+import { readCloseResult, readConsolidatedPlan, writeCloseResult, writeConsolidatedPlan } from '../store/cycle-result';
 import { type InboundSettings, replyAddress, returnAddressFor } from '../inbound/return-address';
 import { pageToken, returnTag } from '../inbound/return-tokens';
 
@@ -75,7 +74,7 @@ async function tolerateDone<T>(action: () => Promise<T>): Promise<void> {
 }
 
 export function createActivities({ dataDir, store = openStore(dataDir), mailer, client, returns, checkers, resultTableAttachedUpTo = RESULT_TABLE_ATTACHED_UP_TO }: ActivityDeps) {
-  const addressBook = createAddressBook(dataDir);
+  const addressBook = createAddressBook(store);
   /** Sender and recipient addresses for a division's mail, from the directory in use now. */
   const addresses = async (snapshot: CycleSnapshot, divisionId: string) => {
     const directory = await addressBook.directoryFor(snapshot.directory, [divisionId]);
@@ -91,7 +90,7 @@ export function createActivities({ dataDir, store = openStore(dataDir), mailer, 
   };
   return {
     async snapshotCycle(input: { cycleId: string; municipalityId: string; year: string }): Promise<{ divisions: Array<{ divisionId: string; role: DivisionRole }> }> {
-      const snapshot = await takeSnapshot(dataDir, input.cycleId, input.municipalityId, input.year);
+      const snapshot = await takeSnapshot(store, input.cycleId, input.municipalityId, input.year);
       return { divisions: snapshot.assignments.map((a) => ({ divisionId: a.divisionId, role: roleOf(a) })) };
     },
 
@@ -125,13 +124,13 @@ export function createActivities({ dataDir, store = openStore(dataDir), mailer, 
     },
 
     async prepareSheet(input: { cycleId: string; divisionId: string; sheetVersion: number; deadline: string }): Promise<FileRef> {
-      const snapshot = await loadSnapshot(dataDir, input.cycleId);
+      const snapshot = await loadSnapshot(store, input.cycleId);
       const data = await buildSheet(snapshot, input.divisionId, input.sheetVersion, input.deadline);
       return storeFile(store, cycleKeys(input.cycleId).sheet(input.divisionId, input.sheetVersion), data);
     },
 
     async sendRequestMail(input: { cycleId: string; divisionId: string; role: DivisionRole; deadline: string; sheet: FileRef }): Promise<MailReceipt> {
-      const snapshot = await loadSnapshot(dataDir, input.cycleId);
+      const snapshot = await loadSnapshot(store, input.cycleId);
       const assignment = snapshot.assignments.find((a) => a.divisionId === input.divisionId)!;
       const { ctx, replyTo, from, to } = await askingMail(snapshot, input.divisionId);
       const { subject, text } = requestMail(ctx, {
@@ -158,7 +157,7 @@ export function createActivities({ dataDir, store = openStore(dataDir), mailer, 
       attempt: number;
       submission: ReturnSubmission;
     }): Promise<{ ok: boolean; problems: ReturnProblem[]; warnings: ReturnProblem[] }> {
-      const snapshot = await loadSnapshot(dataDir, input.cycleId);
+      const snapshot = await loadSnapshot(store, input.cycleId);
       const division = divisionById(snapshot.directory, input.divisionId);
       const items = sheetItems(snapshot, input.divisionId);
       // Checked in a checker process with time and memory limits: a hostile file cannot stall the worker.
@@ -186,14 +185,15 @@ export function createActivities({ dataDir, store = openStore(dataDir), mailer, 
         drafts: reading.ok ? undefined : reading.drafts,
         checkedAt: new Date().toISOString(),
       };
-      await writeFileAtomic(cycleFiles(dataDir, input.cycleId).returnRecord(input.divisionId, input.attempt), `${JSON.stringify(record, null, 2)}\n`);
+      // A check of this attempt already kept (by a worker thought dead) is the answer: one per attempt.
+      const kept = await writeReturnRecord(store, input.cycleId, input.divisionId, record);
+      if (kept !== record) return { ok: kept.ok, problems: kept.problems, warnings: kept.warnings.filter((w) => !kept.explanations[String(w.no)]?.trim()) };
       return { ok: reading.ok, problems: reading.problems, warnings: unexplained };
     },
 
     async sendBack(input: { cycleId: string; divisionId: string; attempt: number; comments: Record<string, string>; sheetVersion: number; deadline: string; actor: string }): Promise<MailReceipt & { sheet: FileRef }> {
-      const snapshot = await loadSnapshot(dataDir, input.cycleId);
-      const files = cycleFiles(dataDir, input.cycleId);
-      const returned = await readReturnRecord(files.returnRecord(input.divisionId, input.attempt));
+      const snapshot = await loadSnapshot(store, input.cycleId);
+      const returned = await readReturnRecord(store, input.cycleId, input.divisionId, input.attempt);
       // The division gets its own answers back, so it fixes what was commented and nothing else.
       const answers = Object.fromEntries(returned.answers.map((a) => [a.no, { mark: a.mark, statusText: a.statusText }]));
       const data = await buildSheet(snapshot, input.divisionId, input.sheetVersion, input.deadline, answers);
@@ -238,7 +238,7 @@ export function createActivities({ dataDir, store = openStore(dataDir), mailer, 
     },
 
     async sendRungMail(input: { cycleId: string; divisionId: string; rung: PlannedRung; deadline: string }): Promise<MailReceipt> {
-      const snapshot = await loadSnapshot(dataDir, input.cycleId);
+      const snapshot = await loadSnapshot(store, input.cycleId);
       const { ctx, replyTo, directory, from } = await askingMail(snapshot, input.divisionId);
       const { to, cc } = rungRecipients(directory, input.divisionId, input.rung);
       const { subject, text } = rungMail(ctx, { kind: input.rung.kind, deadline: input.deadline, rung: input.rung.rung });
@@ -254,14 +254,14 @@ export function createActivities({ dataDir, store = openStore(dataDir), mailer, 
     },
 
     async sendManualReminder(input: { cycleId: string; divisionId: string; deadline: string; seq: number; actor: string }): Promise<MailReceipt> {
-      const snapshot = await loadSnapshot(dataDir, input.cycleId);
+      const snapshot = await loadSnapshot(store, input.cycleId);
       const { ctx, replyTo, from, to } = await askingMail(snapshot, input.divisionId);
       const { subject, text } = rungMail(ctx, { kind: 'reminder', deadline: input.deadline, rung: 0 });
       return mailer.sendOnce(store, input.cycleId, { key: outboxKey({ kind: 'remind', divisionId: input.divisionId, seq: input.seq }), from, to: [to], replyTo, subject, text });
     },
 
     async reassignItem(input: { cycleId: string; no: number; to: string; actor: string }): Promise<{ from: string; fromStillAnswers: boolean }> {
-      return moveItem(dataDir, input.cycleId, { no: input.no, to: input.to, by: input.actor });
+      return moveItem(store, input.cycleId, { no: input.no, to: input.to, by: input.actor });
     },
 
     async closeDivisionWorkflows(input: { cycleId: string; divisionIds: string[] }): Promise<void> {
@@ -275,11 +275,11 @@ export function createActivities({ dataDir, store = openStore(dataDir), mailer, 
       const { cycleId } = input;
       // The result is written last; a retry that finds it returns it instead of raising the
       // plan master's version a second time.
-      const files = cycleFiles(dataDir, cycleId);
-      if (existsSync(files.result)) return JSON.parse(await readFile(files.result, 'utf8')) as CloseResult;
+      const closed = await readCloseResult(store, cycleId);
+      if (closed) return closed;
       const status = input.status ?? (await closingStatus(client, cycleId));
       const { year } = status;
-      const snapshot = await loadSnapshot(dataDir, cycleId);
+      const snapshot = await loadSnapshot(store, cycleId);
       const answers = new Map<number, { mark: StatusMark; statusText: string }>();
       const notes = new Map<number, string>();
       const addNote = (no: number, note: string) => notes.set(no, notes.has(no) ? `${notes.get(no)}／${note}` : note);
@@ -289,7 +289,7 @@ export function createActivities({ dataDir, store = openStore(dataDir), mailer, 
         const held = division.state === 'held' ? [...(division.log ?? [])].reverse().find((l) => l.result === 'held')?.attempt : undefined;
         const attempt = division.state === 'returned' ? division.attempt : held;
         if (attempt === undefined) continue;
-        const record = await readReturnRecord(files.returnRecord(division.divisionId, attempt));
+        const record = await readReturnRecord(store, cycleId, division.divisionId, attempt);
         Context.current().heartbeat(division.divisionId);
         returned.push(division.divisionId);
         // Only the items the division answers now: one moved away is answered by its new division.
@@ -325,18 +325,16 @@ export function createActivities({ dataDir, store = openStore(dataDir), mailer, 
         }),
       );
       const csv = await storeFile(store, cycleKeys(cycleId).consolidatedTable('csv'), writeConsolidatedCsv(consolidated, notes));
-      await writeFileAtomic(files.consolidatedPlan, serializePlan(consolidated));
+      await writeConsolidatedPlan(store, cycleId, consolidated);
 
       // The year's results become the next version of the master in use, so next year's
       // sheets are prefilled with them.
-      const { plan: current } = await loadPlan(dataDir);
-      const next = consolidatePlan(current, year, answers);
-      await savePlan(planPath(dataDir), { ...next, version: current.version + 1 });
+      const next = await updatePlan(store, (current) => ({ ...consolidatePlan(current, year, answers), version: current.version + 1 }));
 
       const result: CloseResult = {
         closedBy: input.closedBy,
         closedAt: input.closedAt,
-        planVersion: current.version + 1,
+        planVersion: next.version,
         returned: returned.length,
         notReturned,
         consolidatedXlsx: xlsx,
@@ -344,8 +342,7 @@ export function createActivities({ dataDir, store = openStore(dataDir), mailer, 
       };
       // What `cycle status` shows once the namespace no longer keeps the workflow.
       const final: CycleStatus = { ...status, phase: 'closed', result };
-      await writeFileAtomic(files.finalStatus, `${JSON.stringify(final, null, 2)}\n`);
-      await writeFileAtomic(files.result, `${JSON.stringify(result, null, 2)}\n`);
+      await writeCloseResult(store, cycleId, final, result);
       return result;
     },
 
@@ -382,10 +379,10 @@ export function createActivities({ dataDir, store = openStore(dataDir), mailer, 
      * table stays with the reform office (its page, the archive).
      */
     async mailConsolidatedTable(input: { cycleId: string; divisionIds: string[]; result: CloseResult }): Promise<Record<string, string[]>> {
-      const snapshot = await loadSnapshot(dataDir, input.cycleId);
+      const snapshot = await loadSnapshot(store, input.cycleId);
       const attached = input.result.consolidatedXlsx.bytes <= resultTableAttachedUpTo;
       const table = attached ? await readRef(store, input.result.consolidatedXlsx) : undefined;
-      const consolidated = attached ? undefined : await loadConsolidated(dataDir, input.cycleId, snapshot.year);
+      const consolidated = attached ? undefined : await loadConsolidated(store, input.cycleId, snapshot.year);
       const recipients: Record<string, string[]> = {};
       await concurrently(input.divisionIds, MAX_SMTP_CONNECTIONS, async (divisionId) => {
         const digest = consolidated && {
@@ -440,13 +437,10 @@ export const RESULT_TABLE_ATTACHED_UP_TO = 256 * 1024;
 // The mails of a close go out in batches of one cycle: its consolidated plan and summary are read once.
 let lastConsolidated: { key: string; value: Promise<{ plan: Plan; summary: MarkSummary }> } | undefined;
 
-function loadConsolidated(dataDir: string, cycleId: string, year: string): Promise<{ plan: Plan; summary: MarkSummary }> {
-  const key = cycleFiles(dataDir, cycleId).consolidatedPlan;
+function loadConsolidated(store: ObjectStore, cycleId: string, year: string): Promise<{ plan: Plan; summary: MarkSummary }> {
+  const key = `${store.location}|${cycleId}`;
   if (lastConsolidated?.key !== key) {
-    const value = readFile(key, 'utf8').then((text) => {
-      const plan = Plan.parse(JSON.parse(text));
-      return { plan, summary: markSummary(plan, year) };
-    });
+    const value = readConsolidatedPlan(store, cycleId).then((plan) => ({ plan, summary: markSummary(plan, year) }));
     value.catch(() => (lastConsolidated = undefined));
     lastConsolidated = { key, value };
   }

@@ -12,6 +12,7 @@ import { verifyArchive } from '../audit/verify';
 import { cycleId } from '../domain/workflow-ids';
 import { dataDir, loadPlan, UserError } from '../store/master-files';
 import { targetCycle, withClient, yearArg } from './cycle-target';
+import { openStore } from '../store/open-store';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -22,7 +23,7 @@ async function cycleHistories(target: string): Promise<CycleHistories> {
     return readArchivedHistories(target);
   }
   const dir = dataDir();
-  const id = target.startsWith('cycle-') ? target : cycleId((await loadPlan(dir)).plan.municipality.id, yearArg(target));
+  const id = target.startsWith('cycle-') ? target : cycleId((await loadPlan(openStore(dir))).plan.municipality.id, yearArg(target));
   return withClient(async (client) => {
     try {
       return await fetchCycleHistories(client, id);

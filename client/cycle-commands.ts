@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Client, ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { type Command, Option } from 'commander';
-import { cycleFiles } from '../store/file-store';
 import { type MailFailure, outboxEntries, rungsReached } from '../store/outbox';
 import { loadSnapshot } from '../store/snapshot';
 import { DROP_REASON_NAMES, type DroppedMail, droppedLogPath, droppedSince } from '../inbound/dropped-mail';
@@ -21,6 +19,7 @@ import { readCycleStatus } from '../service/cycle-status';
 import { actorOf, collect, itemTexts, targetCycle, withClient, yearArg } from './cycle-target';
 import { resolveDivisionArg } from './plan-commands';
 import { openStore } from '../store/open-store';
+import { isClosed } from '../store/cycle-result';
 
 const deadlineArg = (value: string) => deadlineInput(value, '--deadline');
 
@@ -45,10 +44,10 @@ async function runLaunch(opts: { year: string; deadline: string; actor?: string;
   const deadline = deadlineArg(opts.deadline);
   const ladder = await ladderArgs(opts);
   await withClient(async (client, dir) => {
-    const { plan } = await loadPlan(dir);
+    const { plan } = await loadPlan(openStore(dir));
     const id = cycleId(plan.municipality.id, year);
     // Temporal forgets a closed cycle after its retention period; its results here do not.
-    if (existsSync(cycleFiles(dir, id).result)) throw new UserError(`${year}の照会（${id}）はすでに締め切られています。同じ年度の照会を二度開始することはできません。`);
+    if (await isClosed(openStore(dir), id)) throw new UserError(`${year}の照会（${id}）はすでに締め切られています。同じ年度の照会を二度開始することはできません。`);
     const input: CycleInput = { municipalityId: plan.municipality.id, year, deadline, launchedBy: actorOf(opts.actor), ladder };
     let handle;
     try {
@@ -211,7 +210,7 @@ async function runSchedule(opts: { on: string; deadline: string; actor?: string;
   const due = monthDayArg('--deadline', opts.deadline);
   const ladder = await ladderArgs(opts);
   await withClient(async (client, dir) => {
-    const { plan } = await loadPlan(dir);
+    const { plan } = await loadPlan(openStore(dir));
     const scheduleId = `launch-${plan.municipality.id}`;
     const input: LauncherInput = { municipalityId: plan.municipality.id, deadlineMonthDay: opts.deadline, launchedBy: `スケジュール（${actorOf(opts.actor)}が設定）`, ladder };
     const options = {
@@ -248,7 +247,7 @@ async function runReassign(opts: { year?: string; item: string; division: string
   if (!/^\d+$/.test(opts.item)) throw new UserError(`--item は整理番号で指定してください: ${opts.item}`);
   await withClient(async (client, dir) => {
     const id = await targetCycle(client, dir, opts.year);
-    const { directory, assignments } = await loadSnapshot(dir, id);
+    const { directory, assignments } = await loadSnapshot(openStore(dir), id);
     const divisionId = resolveDivisionArg(directory, opts.division);
     if (!assignments.some((a) => a.answers.includes(no))) throw new UserError(`整理番号${no}は${id}で回答を求めている項目ではありません。`);
     try {

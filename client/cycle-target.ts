@@ -7,6 +7,7 @@ import { dataDir, loadPlan, UserError } from '../store/master-files';
 import { connectClient, resolveSettings } from '../worker/settings';
 import { readCycleStatus } from '../service/cycle-status';
 import type { CycleStatus } from '../workflows/definitions';
+import { openStore } from '../store/open-store';
 
 /** Runs a command's work with a Temporal client for the service in use, closed after. */
 export async function withClient<T>(work: (client: Client, dir: string) => Promise<T>): Promise<T> {
@@ -39,7 +40,7 @@ export function yearArg(value: string): string {
  * use belongs to.
  */
 export async function targetCycle(client: Client, dataDir: string, year: string | undefined, opts: { orLatestClosed?: boolean } = {}): Promise<string> {
-  const { plan } = await loadPlan(dataDir);
+  const { plan } = await loadPlan(openStore(dataDir));
   if (year) return cycleId(plan.municipality.id, yearArg(year));
   const open: string[] = [];
   let latest: { id: string; start: number } | undefined;

@@ -1,15 +1,15 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Command } from 'commander';
-import { cycleFiles } from '../store/file-store';
 import { planBeforeYear } from '../domain/cycle';
 import { cycleId } from '../domain/workflow-ids';
 import { DivisionDirectory } from '../domain/division-directory';
 import { Plan } from '../domain/plan';
-import { dataDir, planPath, savePlan, SEEDS_DIR, UserError } from '../store/master-files';
+import { dataDir, PLAN_KEY, savePlan, SEEDS_DIR, UserError } from '../store/master-files';
+import { openStore } from '../store/open-store';
+import { hasSnapshot } from '../store/snapshot';
 import { fillReturnSheet } from '../sheets/fill-return-sheet';
 import type { EmbeddedService } from '../stack/embedded-service';
 import { startEmbeddedService } from './embedded-service';
@@ -42,10 +42,10 @@ async function runDemo(): Promise<void> {
   const dir = dataDir();
   const seedPlan = Plan.parse(JSON.parse(await readFile(join(SEEDS_DIR, 'plan.json'), 'utf8')));
   const id = cycleId(seedPlan.municipality.id, YEAR);
-  if (existsSync(cycleFiles(dir, id).root)) {
+  if (await hasSnapshot(openStore(dir), id)) {
     throw new UserError(`このデータディレクトリ（${dir}）では ${id} がすでに実行されています。空のデータディレクトリで実行してください（例: TORIMATOME_DATA_DIR=./demo-data npm run demo）。`);
   }
-  if (existsSync(planPath(dir))) {
+  if (await openStore(dir).version(PLAN_KEY)) {
     throw new UserError(`データディレクトリ（${dir}）にすでに計画マスタがあります。実演は空のデータディレクトリで実行してください（例: TORIMATOME_DATA_DIR=./demo-data npm run demo）。`);
   }
   let embedded: EmbeddedService | undefined;
@@ -55,7 +55,7 @@ async function runDemo(): Promise<void> {
   }
   try {
     say(`R4（令和4年度）の照会を、返ってきた回答がまだない状態の計画マスタから実演します。データ: ${dir}`);
-    await savePlan(planPath(dir), planBeforeYear(seedPlan, YEAR));
+    await savePlan(openStore(dir), planBeforeYear(seedPlan, YEAR), undefined);
     say(await step(dir, 'cycle', 'launch', '--year', YEAR, '--deadline', '2023-03-31'));
 
     const directory = DivisionDirectory.parse(JSON.parse(await readFile(join(SEEDS_DIR, 'divisions.json'), 'utf8')));

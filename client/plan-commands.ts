@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { readInputFile } from './read-input';
-import { findDivision, type DivisionDirectory } from '../domain/division-directory';
+import { findDivision } from '../domain/division-directory';
 import { serializePlan } from '../domain/plan';
 import { stops } from '../master/findings';
 import { importPlan } from '../master/import';
@@ -11,7 +10,9 @@ import { NO_OVERRIDES, Overrides } from '../master/overrides';
 import { writePlanCsv } from '../master/plan-csv';
 import { itemsOfDivision, renderPlan } from '../master/plan-view';
 import { writePlanWorkbook } from '../master/plan-workbook';
-import { dataDir, directoryPath, loadDirectory, loadPlan, planPath, readJsonFile, savePlan, UserError, writeFileAtomic } from '../store/master-files';
+import { DivisionDirectory } from '../domain/division-directory';
+import { dataDir, loadDirectory, loadPlan, PLAN_KEY, readJsonFile, saveDirectory, savePlan, savePlanFile, UserError, writeFileAtomic } from '../store/master-files';
+import { openStore } from '../store/open-store';
 
 /** Resolves a division given by id or Japanese name, as every command that takes one does. */
 export function resolveDivisionArg(directory: DivisionDirectory, value: string): string {
@@ -29,30 +30,37 @@ interface ImportOpts {
 
 async function runImport(file: string, opts: ImportOpts): Promise<void> {
   const dir = dataDir();
+  const store = openStore(dir);
   const source = await readInputFile(file);
   const overrides = opts.overrides ? await readJsonFile(opts.overrides, Overrides, 'overrides ファイル') : NO_OVERRIDES;
-  const { directory, path: usedDirectory } = await loadDirectory(dir, opts.directory);
-  const target = opts.out ? resolve(opts.out) : planPath(dir);
+  const inUse = await loadDirectory(store);
+  const { directory, source: usedDirectory } = opts.directory
+    ? { directory: await readJsonFile(opts.directory, DivisionDirectory, '課の名簿'), source: opts.directory }
+    : inUse;
   // Versions count changes to the master in use; a plan written elsewhere starts its own count.
-  const current = !opts.out && existsSync(target) ? (await loadPlan(dir)).plan : undefined;
+  const master = opts.out ? undefined : await loadPlan(store);
+  const current = master?.version !== undefined ? master.plan : undefined;
   const outcome = await importPlan(source, { overrides, directory, current });
   const context = { source: file, overrides: opts.overrides, directory: usedDirectory };
+  const target = opts.out ? resolve(opts.out) : `${store.location}: ${PLAN_KEY}`;
 
   if (!outcome.plan || stops(outcome.findings)) {
     process.stderr.write(renderImportReport(outcome, context));
     throw new UserError('取込を中止しました。上の「エラー」「要判断」を直してから、もう一度実行してください。');
   }
-  const reportPath = opts.out ? `${target}.report.md` : join(dirname(target), 'import-report.md');
+  const reportPath = opts.out ? `${target}.report.md` : join(dir, 'plan', 'import-report.md');
   const report = renderImportReport(outcome, { ...context, written: target });
-  await savePlan(target, outcome.plan);
-  if (opts.directory && !opts.out) await writeFileAtomic(directoryPath(dir), `${JSON.stringify(directory, null, 2)}\n`);
+  // Over the versions read: an import racing a close (which raises the master's version) is refused, not lost.
+  if (opts.out) await savePlanFile(target, outcome.plan);
+  else await savePlan(store, outcome.plan, master?.version);
+  if (opts.directory && !opts.out) await saveDirectory(store, directory, inUse.version);
   await writeFileAtomic(reportPath, report);
   process.stdout.write(report);
   process.stdout.write(`\n取込結果を ${reportPath} に保存しました。\n`);
 }
 
 async function runExport(opts: { format: 'xlsx' | 'csv'; out?: string }): Promise<void> {
-  const { plan } = await loadPlan(dataDir());
+  const { plan } = await loadPlan(openStore(dataDir()));
   const content = opts.format === 'xlsx' ? await writePlanWorkbook(plan) : writePlanCsv(plan);
   if (opts.out === '-') {
     process.stdout.write(content);
@@ -65,10 +73,10 @@ async function runExport(opts: { format: 'xlsx' | 'csv'; out?: string }): Promis
 
 async function runShow(opts: { json?: boolean; division?: string }): Promise<void> {
   const dir = dataDir();
-  const { plan } = await loadPlan(dir);
+  const { plan } = await loadPlan(openStore(dir));
   let items = plan.items;
   if (opts.division) {
-    const { directory } = await loadDirectory(dir);
+    const { directory } = await loadDirectory(openStore(dir));
     items = itemsOfDivision(plan, directory, resolveDivisionArg(directory, opts.division));
   }
   process.stdout.write(opts.json ? serializePlan({ ...plan, items }) : renderPlan(plan, items));
@@ -83,7 +91,7 @@ export function addPlanCommands(program: Command): void {
     .argument('<file>', 'status table text or plan .xlsx')
     .option('--overrides <file>', 'JSON file with the decisions the table cannot tell by itself')
     .option('--directory <file>', 'division directory to check the divisions against (default: the one in use)')
-    .option('--out <file>', 'write the plan master here instead of <data dir>/plan/plan.json')
+    .option('--out <file>', 'write the plan master to this file instead of the one in use (plan/plan.json in the run store)')
     .action(runImport);
   plan
     .command('export')

@@ -7,6 +7,7 @@ import { connectClient, resolveSettings } from '../worker/settings';
 import { actorOf, collect, itemTexts, targetCycle } from './cycle-target';
 import { resolveDivisionArg } from './plan-commands';
 import { readInputFile } from './read-input';
+import { openStore } from '../store/open-store';
 
 async function runSubmit(file: string, opts: { division: string; year?: string; actor?: string; explain: string[] }): Promise<void> {
   const explanations = itemTexts(opts.explain, '--explain');
@@ -16,7 +17,7 @@ async function runSubmit(file: string, opts: { division: string; year?: string; 
   try {
     // A late return still finds its (closed) cycle, so the answer can say whom to contact.
     const cycleId = await targetCycle(client, dir, opts.year, { orLatestClosed: true });
-    const snapshot = await loadSnapshot(dir, cycleId);
+    const snapshot = await loadSnapshot(openStore(dir), cycleId);
     const divisionId = resolveDivisionArg(snapshot.directory, opts.division);
     const outcome = await submitReturn(
       client,

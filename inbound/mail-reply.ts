@@ -1,13 +1,10 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { type AddressObject, type Attachment, simpleParser } from 'mailparser';
 import { sha256 } from '../store/file-store';
 import type { Mailer } from '../activities/mailer';
 import { loadSnapshot } from '../store/snapshot';
 import { divisionById } from '../domain/division-directory';
-import { loadDirectory, writeFileAtomic } from '../store/master-files';
+import { loadDirectory } from '../store/master-files';
 import { acceptsReturns } from '../service/accepts-returns';
 import { closedRefusal, noAttachmentRefusal, reformOfficeContact, severalAttachmentsRefusal } from '../service/refusals';
 import { describeOutcome, submitReturn } from '../service/submit-return';
@@ -15,6 +12,7 @@ import { recordDropped } from './dropped-mail';
 import { type DropReason, headerValues, judgeSender } from './mail-sender';
 import { cityDomainsFor, type InboundSettings, isReturnAddress, replyAddress, returnAddressFor, tagOf } from './return-address';
 import { findTagTarget, pageToken, returnTag, type ReturnTarget } from './return-tokens';
+import { openStore } from '../store/open-store';
 
 /**
  * A division's reply with its filled sheet, from whichever mailbox it arrived in (the SMTP
@@ -62,7 +60,8 @@ export interface ReplyEnvelope {
   rcptTo?: string[];
 }
 
-const inboundDir = (dataDir: string) => join(dataDir, 'inbound', 'mail');
+// Every mail taken is kept in the run store, so that a second listener does not take it again.
+const inboundKey = (key: string, extension: 'json' | 'eml') => `inbound/mail/${key}.${extension}`;
 
 const addressesOf = (field: AddressObject | AddressObject[] | undefined): string[] =>
   field ? (Array.isArray(field) ? field : [field]).flatMap((a) => a.value.flatMap((v) => (v.address ? [v.address] : []))) : [];
@@ -82,7 +81,7 @@ const isPermanent = (err: unknown) => {
 
 /** Whether mail to `address` reaches this listener: the return address, plain or with a tag. */
 export async function isReturnRecipient(deps: Pick<ReplyDeps, 'dataDir' | 'settings'>, address: string): Promise<boolean> {
-  const { directory } = await loadDirectory(deps.dataDir);
+  const { directory } = await loadDirectory(openStore(deps.dataDir));
   return isReturnAddress(address, returnAddressFor(deps.settings, directory));
 }
 
@@ -90,21 +89,22 @@ export async function handleReply(deps: ReplyDeps, raw: Buffer, envelope: ReplyE
   const mail = await simpleParser(raw);
   const messageId = mail.messageId ?? `<sha256-${sha256(raw)}@torimatome.invalid>`;
   const key = sha256(messageId);
-  const recordPath = join(inboundDir(deps.dataDir), `${key}.json`);
-  if (existsSync(recordPath)) {
+  const store = openStore(deps.dataDir);
+  const found = await store.get(inboundKey(key, 'json'));
+  if (found) {
     deps.log(`mail ${messageId}: already taken, not again`);
-    const earlier = JSON.parse(await readFile(recordPath, 'utf8')) as InboundRecord;
+    const earlier = JSON.parse(found.data.toString('utf8')) as InboundRecord;
     return { disposition: 'duplicate', dropped: earlier.dropped, target: earlier.target };
   }
   const record = async (outcome: ReplyOutcome & { from: string; answerFailed?: string }): Promise<ReplyOutcome> => {
     const { answeredTo, from, ...kept } = outcome;
     const entry: InboundRecord = { messageId, from, receivedAt: new Date().toISOString(), ...kept };
-    await writeFileAtomic(recordPath, `${JSON.stringify(entry, null, 2)}\n`);
+    await store.put(inboundKey(key, 'json'), `${JSON.stringify(entry, null, 2)}\n`, { ifAbsent: true });
     deps.log(`mail ${messageId} from ${from || '(no sender)'}: ${outcome.disposition}${outcome.dropped ? ` (${outcome.dropped})` : ''}`);
     return { disposition: outcome.disposition, dropped: outcome.dropped, target: outcome.target, answeredTo };
   };
 
-  const { directory: current } = await loadDirectory(deps.dataDir);
+  const { directory: current } = await loadDirectory(openStore(deps.dataDir));
   const returnAddress = returnAddressFor(deps.settings, current);
   const recipients = [...(envelope.rcptTo ?? []), ...addressesOf(mail.to), ...addressesOf(mail.cc)];
   const verdict = judgeSender({
@@ -125,7 +125,7 @@ export async function handleReply(deps: ReplyDeps, raw: Buffer, envelope: ReplyE
   }
   const from = verdict.address;
   // The message itself is kept first: whatever happens next, nothing a division sent is lost.
-  await writeFileAtomic(join(inboundDir(deps.dataDir), `${key}.eml`), raw);
+  await store.put(inboundKey(key, 'eml'), raw, { ifAbsent: true });
   const subject = mail.subject ?? '';
 
   const finish = async (disposition: ReplyDisposition, answer: { subject: string; lines: string[]; target?: ReturnTarget }): Promise<ReplyOutcome> => {
@@ -152,7 +152,7 @@ export async function handleReply(deps: ReplyDeps, raw: Buffer, envelope: ReplyE
   };
   const reSubject = `Re: ${subject}`.slice(0, 200);
 
-  const snapshot = await loadSnapshot(deps.dataDir, target.cycleId);
+  const snapshot = await loadSnapshot(openStore(deps.dataDir), target.cycleId);
   const divisionName = divisionById(snapshot.directory, target.divisionId).name;
   if (!(await acceptsReturns(deps.client, deps.dataDir, target.cycleId))) {
     return finish('closed', {

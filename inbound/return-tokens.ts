@@ -1,8 +1,11 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, readdir, readFile } from 'node:fs/promises';
+import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CYCLES_FOLDER } from '../store/file-store';
 import { writeFileAtomic } from '../store/master-files';
+import { openStore } from '../store/open-store';
+import { hasSnapshot, loadSnapshot } from '../store/snapshot';
 
 /**
  * What lets a division hand in a return without an account: the tag in its reply address and
@@ -62,7 +65,7 @@ export function returnTag(key: Buffer, target: ReturnTarget): string {
 
 /**
  * The cycle and division a tag was made for, found by making the tag of every division of
- * every cycle kept in the data directory (a few thousand HMACs at most), so that no table of
+ * every cycle kept in the run store (a few thousand HMACs at most), so that no table of
  * tags has to be kept or can leak.
  */
 export async function findTagTarget(dataDir: string, key: Buffer, tag: string): Promise<ReturnTarget | undefined> {
@@ -75,14 +78,11 @@ export async function findTagTarget(dataDir: string, key: Buffer, tag: string): 
 }
 
 async function knownTargets(dataDir: string): Promise<ReturnTarget[]> {
-  const cyclesDir = join(dataDir, 'cycles');
-  if (!existsSync(cyclesDir)) return [];
+  const store = openStore(dataDir);
   const targets: ReturnTarget[] = [];
-  for (const cycleId of await readdir(cyclesDir)) {
-    const path = join(cyclesDir, cycleId, 'snapshot.json');
-    if (!existsSync(path)) continue;
-    const snapshot = JSON.parse(await readFile(path, 'utf8')) as { assignments: Array<{ divisionId: string }> };
-    for (const { divisionId } of snapshot.assignments) targets.push({ cycleId, divisionId });
+  for (const cycleId of await store.folders(`${CYCLES_FOLDER}/`)) {
+    if (!(await hasSnapshot(store, cycleId))) continue;
+    for (const { divisionId } of (await loadSnapshot(store, cycleId)).assignments) targets.push({ cycleId, divisionId });
   }
   return targets;
 }

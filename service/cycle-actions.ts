@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
-import { cycleFiles, readRef } from '../store/file-store';
+import { readRef } from '../store/file-store';
 import { type MailFailure, mailFailures } from '../store/outbox';
 import { loadSnapshot } from '../store/snapshot';
 import { onCycle, queryCycle } from '../client/cycle-target';
@@ -27,6 +25,7 @@ import {
 import { acceptsReturns } from './accepts-returns';
 import { notInCycleRefusal } from './refusals';
 import { openStore } from '../store/open-store';
+import { readCloseResult, readFinalStatus } from '../store/cycle-result';
 
 /**
  * What the reform office does to a cycle, the same from the command line and from its page:
@@ -68,10 +67,9 @@ export function deadlineInput(value: string, label: string): string {
   }
 }
 
-/** The cycle's status; a closed cycle answers from the data directory, also after the namespace has dropped it. */
+/** The cycle's status; a closed cycle answers from the run store, also after the namespace has dropped it. */
 export async function cycleStatus(client: Client, dataDir: string, cycleId: string): Promise<CycleStatus> {
-  const final = cycleFiles(dataDir, cycleId).finalStatus;
-  return existsSync(final) ? (JSON.parse(await readFile(final, 'utf8')) as CycleStatus) : queryCycle(client, cycleId);
+  return (await readFinalStatus(openStore(dataDir), cycleId)) ?? queryCycle(client, cycleId);
 }
 
 /** How long mail may keep failing before it is called trouble (TORIMATOME_MAIL_ALERT_AFTER, seconds). */
@@ -110,11 +108,11 @@ export function closeNotice(result: CloseResult): { counts: string; followUp: st
   };
 }
 
-/** A closed cycle's result, from the data directory. */
+/** A closed cycle's result, from the run store. */
 async function closedResult(dataDir: string, cycleId: string): Promise<CloseResult> {
-  const resultFile = cycleFiles(dataDir, cycleId).result;
-  if (!existsSync(resultFile)) throw new UserError(`${cycleId} はまだ締め切られていません（cycle close で締め切ると取りまとめ表ができます）。`);
-  return JSON.parse(await readFile(resultFile, 'utf8')) as CloseResult;
+  const result = await readCloseResult(openStore(dataDir), cycleId);
+  if (!result) throw new UserError(`${cycleId} はまだ締め切られていません（cycle close で締め切ると取りまとめ表ができます）。`);
+  return result;
 }
 
 /** The consolidated table of a closed cycle, as written at the close: a file changed since is refused. */
@@ -144,7 +142,7 @@ async function signalDivisions(
 ): Promise<string[]> {
   const status = await queryCycle(client, cycleId);
   if (!(await acceptsReturns(client, dataDir, cycleId, status.phase))) throw new UserError(`${cycleId} は締め切られています。`);
-  const { directory } = await loadSnapshot(dataDir, cycleId);
+  const { directory } = await loadSnapshot(openStore(dataDir), cycleId);
   const owing = status.divisions.filter((d) => owesReturn(d.state)).map((d) => d.divisionId);
   const answering = status.divisions.filter((d) => d.role === 'answer').map((d) => d.divisionId);
   const targets = target.division ? [resolveDivisionArg(directory, target.division)] : target.owingOnly ? owing : answering;
@@ -183,7 +181,7 @@ export async function excuseDivision(client: Client, dataDir: string, cycleId: s
 
 /** 差戻し of a division's accepted return, with a comment per item number it answers. */
 export async function sendBack(client: Client, dataDir: string, cycleId: string, request: { division: string; comments: Record<string, string>; actor: string }): Promise<string> {
-  const { directory, assignments } = await loadSnapshot(dataDir, cycleId);
+  const { directory, assignments } = await loadSnapshot(openStore(dataDir), cycleId);
   const divisionId = resolveDivisionArg(directory, request.division);
   const name = divisionById(directory, divisionId).name;
   const answers = assignments.find((a) => a.divisionId === divisionId)?.answers ?? [];

@@ -59,7 +59,7 @@ export interface KnownFacts {
 }
 
 export async function submitReturn(client: Client, dataDir: string, request: SubmitRequest, known: KnownFacts = {}): Promise<SubmitOutcome> {
-  const snapshot = known.snapshot ?? (await loadSnapshot(dataDir, request.cycleId));
+  const snapshot = known.snapshot ?? (await loadSnapshot(openStore(dataDir), request.cycleId));
   const divisionName = divisionById(snapshot.directory, request.divisionId).name;
   const refuse = (reason: Exclude<RefusalReason, 'badFile'>): SubmitOutcome => ({ kind: 'refused', divisionName, reason, message: REFUSALS[reason](divisionName, snapshot) });
   if (!snapshot.assignments.some((a) => a.divisionId === request.divisionId)) return refuse('notInCycle');

@@ -12,8 +12,10 @@ export function sha256(data: Buffer | string): string {
 }
 
 /** The keys of a cycle's files in the run store: the one place that says so. */
+export const CYCLES_FOLDER = 'cycles';
+
 export function cycleKeys(cycleId: string) {
-  const root = `cycles/${cycleId}`;
+  const root = `${CYCLES_FOLDER}/${cycleId}`;
   return {
     root,
     snapshot: `${root}/snapshot.json`,
@@ -34,6 +36,13 @@ export function cycleKeys(cycleId: string) {
 
 type Keys = ReturnType<typeof cycleKeys>;
 type Paths = { [K in keyof Keys]: Keys[K] extends (...args: infer A) => string ? (...args: A) => string : string };
+
+/** The latest version of a division's sheet kept (1 until one is sent back). */
+export async function latestSheetVersion(store: ObjectStore, cycleId: string, divisionId: string): Promise<number> {
+  const prefix = cycleKeys(cycleId).sheet(divisionId, 0).replace(/0\.xlsx$/, '');
+  const versions = (await store.list(prefix)).flatMap((key) => /^(\d+)\.xlsx$/.exec(key.slice(prefix.length))?.slice(1).map(Number) ?? []);
+  return Math.max(1, ...versions);
+}
 
 /** The same files as paths in a data directory, for the readers that still open them there. */
 export function cycleFiles(dataDir: string, cycleId: string): Paths {

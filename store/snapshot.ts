@@ -1,12 +1,11 @@
-import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { assignItems, DivisionAssignment, roleOf } from '../domain/cycle';
 import { DivisionDirectory } from '../domain/division-directory';
 import { Plan, periodYears } from '../domain/plan';
-import { loadDirectory, loadPlan, writeFileAtomic } from './master-files';
-import { cycleFiles } from './file-store';
+import { cycleKeys } from './file-store';
+import { loadDirectory, loadPlan } from './master-files';
+import { type ObjectStore, StaleVersion } from './object-store';
 
 /**
  * What a cycle was launched from: the plan master and directory as they were, and who answers
@@ -26,18 +25,16 @@ export const CycleSnapshot = z.object({
 });
 export type CycleSnapshot = z.infer<typeof CycleSnapshot>;
 
-const snapshotPath = (dataDir: string, cycleId: string) => cycleFiles(dataDir, cycleId).snapshot;
-
 /** A launch the plan cannot support; retrying would not help. */
 function refuse(message: string): never {
   throw ApplicationFailure.create({ message, type: 'CycleRefused', nonRetryable: true });
 }
 
-export async function takeSnapshot(dataDir: string, cycleId: string, municipalityId: string, year: string): Promise<CycleSnapshot> {
+export async function takeSnapshot(store: ObjectStore, cycleId: string, municipalityId: string, year: string): Promise<CycleSnapshot> {
   // A retry after a crash finds the snapshot it already took and keeps it.
-  if (existsSync(snapshotPath(dataDir, cycleId))) return loadSnapshot(dataDir, cycleId);
-  const { plan } = await loadPlan(dataDir);
-  const { directory } = await loadDirectory(dataDir);
+  if (await store.version(cycleKeys(cycleId).snapshot)) return loadSnapshot(store, cycleId);
+  const { plan } = await loadPlan(store);
+  const { directory } = await loadDirectory(store);
   if (plan.municipality.id !== municipalityId) refuse(`計画マスタは ${plan.municipality.id} のものです（照会は ${municipalityId}）`);
   const period = periodYears(plan.period);
   if (!period.includes(year)) refuse(`${year} は計画期間（${plan.period.from}〜${plan.period.to}）の外です`);
@@ -45,25 +42,42 @@ export async function takeSnapshot(dataDir: string, cycleId: string, municipalit
   if (problems.length > 0) refuse(`照会を始められません:\n${problems.join('\n')}`);
   if (!assignments.some((a) => roleOf(a) === 'answer')) refuse('回答する課がありません');
   const snapshot: CycleSnapshot = { cycleId, year, plan, directory, assignments, reassignments: [] };
-  await writeFileAtomic(snapshotPath(dataDir, cycleId), `${JSON.stringify(snapshot)}\n`);
-  return snapshot;
+  // Two workers launching at once (one thought dead) keep the first snapshot taken.
+  const { written } = await store.put(cycleKeys(cycleId).snapshot, `${JSON.stringify(snapshot)}\n`, { ifAbsent: true });
+  return written ? snapshot : loadSnapshot(store, cycleId);
+}
+
+/** Whether a cycle was launched in this store (each launch takes its snapshot first). */
+export async function hasSnapshot(store: ObjectStore, cycleId: string): Promise<boolean> {
+  return (await store.version(cycleKeys(cycleId).snapshot)) !== undefined;
 }
 
 // Thousands of sheets are built from one snapshot: it is parsed once per version, not once per
 // division. Another process (a second worker, the CLI moving an item) may write a new version at
-// any time; every write replaces the file, so a file of another inode, time or size is read anew.
-const cache = new Map<string, { stamp: string; snapshot: Promise<CycleSnapshot> }>();
+// any time, so each read asks the store for the version first.
+const cache = new Map<string, { version: string; read: Promise<{ version: string; snapshot: CycleSnapshot }> }>();
 
-export async function loadSnapshot(dataDir: string, cycleId: string): Promise<CycleSnapshot> {
-  const key = snapshotPath(dataDir, cycleId);
-  const { ino, mtimeMs, size } = await stat(key);
-  const stamp = `${ino}:${mtimeMs}:${size}`;
-  const cached = cache.get(key);
-  if (cached?.stamp === stamp) return cached.snapshot;
-  const snapshot = readFile(key, 'utf8').then((text) => CycleSnapshot.parse(JSON.parse(text)));
-  snapshot.catch(() => cache.delete(key));
-  cache.set(key, { stamp, snapshot });
-  return snapshot;
+export async function loadSnapshot(store: ObjectStore, cycleId: string): Promise<CycleSnapshot> {
+  return (await readSnapshot(store, cycleId)).snapshot;
+}
+
+/** The snapshot and the version it was read at (which a move is written over). */
+async function readSnapshot(store: ObjectStore, cycleId: string): Promise<{ version: string; snapshot: CycleSnapshot }> {
+  const key = cycleKeys(cycleId).snapshot;
+  const id = `${store.location}|${key}`;
+  const never = () => new Error(`${cycleId} has no snapshot in the ${store.location}: it was never launched there`);
+  const version = await store.version(key);
+  if (version === undefined) throw never();
+  const cached = cache.get(id);
+  if (cached?.version === version) return cached.read;
+  // Cached while it is read, so that a fan-out's first hundred sheets wait for one read.
+  const read = store.get(key).then((found) => {
+    if (!found) throw never();
+    return { version: found.version, snapshot: CycleSnapshot.parse(JSON.parse(found.data.toString('utf8'))) };
+  });
+  read.catch(() => cache.delete(id));
+  cache.set(id, { version, read });
+  return read;
 }
 
 /**
@@ -71,8 +85,19 @@ export async function loadSnapshot(dataDir: string, cycleId: string): Promise<Cy
  * the one that answered it before sees it read-only. Returns who answered it before; a retry
  * that finds the move already made changes nothing.
  */
-export async function moveItem(dataDir: string, cycleId: string, move: Omit<Reassignment, 'from' | 'at'>): Promise<{ from: string; fromStillAnswers: boolean }> {
-  const snapshot = await loadSnapshot(dataDir, cycleId);
+export async function moveItem(store: ObjectStore, cycleId: string, move: Omit<Reassignment, 'from' | 'at'>): Promise<{ from: string; fromStillAnswers: boolean }> {
+  // Written over the version read: a move made meanwhile by another process is read and kept.
+  for (;;) {
+    const { version, snapshot } = await readSnapshot(store, cycleId);
+    try {
+      return await moveIn(store, snapshot, version, move);
+    } catch (err) {
+      if (!(err instanceof StaleVersion)) throw err;
+    }
+  }
+}
+
+async function moveIn(store: ObjectStore, snapshot: CycleSnapshot, version: string, move: Omit<Reassignment, 'from' | 'at'>): Promise<{ from: string; fromStillAnswers: boolean }> {
   const current = snapshot.assignments.find((a) => a.answers.includes(move.no));
   if (!current) refuse(`整理番号${move.no}はこの照会の項目ではありません`);
   if (!snapshot.directory.divisions.some((d) => d.id === move.to)) refuse(`課 ${move.to} は照会を始めたときの課の名簿にありません`);
@@ -94,6 +119,6 @@ export async function moveItem(dataDir: string, cycleId: string, move: Omit<Reas
     assignments,
     reassignments: [...snapshot.reassignments, { ...move, from: current.divisionId, at: new Date().toISOString() }],
   };
-  await writeFileAtomic(snapshotPath(dataDir, cycleId), `${JSON.stringify(next)}\n`);
+  await store.put(cycleKeys(snapshot.cycleId).snapshot, `${JSON.stringify(next)}\n`, { ifVersion: version });
   return { from: current.divisionId, fromStillAnswers: source.answers.length > 0 };
 }

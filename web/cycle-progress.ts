@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { cycleFiles } from '../store/file-store';
-import { findReturnRecord, type ReturnRecord } from '../store/return-record';
+import { isClosed } from '../store/cycle-result';
+import { CYCLES_FOLDER } from '../store/file-store';
+import type { ObjectStore } from '../store/object-store';
+import type { ReturnRecord } from '../store/return-record';
+import { hasSnapshot } from '../store/snapshot';
 import type { OutboxEntry } from '../store/outbox';
 import type { CycleStatus, DivisionStatus } from '../workflows/definitions';
 
@@ -40,17 +40,6 @@ export function escalated(entries: readonly OutboxEntry[], escalationRungs: Read
 }
 
 /**
- * The latest checked attempt of a division, from the data directory. A division reports to its
- * cycle only the attempts that change its state, so a refused one is known here, not there.
- */
-export async function latestAttempt(dataDir: string, cycleId: string, divisionId: string): Promise<ReturnRecord | undefined> {
-  const dir = dirname(cycleFiles(dataDir, cycleId).returnRecord(divisionId, 1));
-  if (!existsSync(dir)) return undefined;
-  const attempts = (await readdir(dir)).flatMap((file) => /^(\d+)\.json$/.exec(file)?.slice(1).map(Number) ?? []);
-  return attempts.length ? findReturnRecord(dataDir, cycleId, divisionId, Math.max(...attempts)) : undefined;
-}
-
-/**
  * A division that owes a return (or owed one when the cycle closed) is, from the worst down:
  * escalated, overdue, refused when its latest attempt was, else waiting.
  */
@@ -75,12 +64,11 @@ export interface CycleEntry {
   closed: boolean;
 }
 
-/** The cycles this data directory keeps (each launched with a snapshot), latest first. */
-export async function listCycles(dataDir: string): Promise<CycleEntry[]> {
-  const root = join(dataDir, 'cycles');
-  if (!existsSync(root)) return [];
-  const ids = (await readdir(root)).filter((id) => existsSync(cycleFiles(dataDir, id).snapshot));
-  return ids.sort((a, b) => b.localeCompare(a, 'en', { numeric: true })).map((id) => ({ id, closed: existsSync(cycleFiles(dataDir, id).result) }));
+/** The cycles of this run store (each launched with a snapshot), latest first. */
+export async function listCycles(store: ObjectStore): Promise<CycleEntry[]> {
+  const ids = await Promise.all((await store.folders(`${CYCLES_FOLDER}/`)).map(async (id) => ((await hasSnapshot(store, id)) ? [id] : [])));
+  const launched = ids.flat().sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
+  return Promise.all(launched.map(async (id) => ({ id, closed: await isClosed(store, id) })));
 }
 
 /** The cycle a page means: the one asked for, else the one open cycle, else the latest when none is open. */

@@ -1,11 +1,8 @@
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { buildSheet, sheetItems, sheetName } from '../activities/division-sheet';
-import { cycleFiles, readRef } from '../store/file-store';
+import { cycleKeys, latestSheetVersion, readRef } from '../store/file-store';
 import { findReturnRecord, type ReturnRecord } from '../store/return-record';
-import { type CycleSnapshot, loadSnapshot } from '../store/snapshot';
+import { type CycleSnapshot, hasSnapshot, loadSnapshot } from '../store/snapshot';
 import { divisionWorkflowId } from '../domain/workflow-ids';
 import { divisionById } from '../domain/division-directory';
 import { fiscalYearLabel, parseFiscalYear } from '../domain/fiscal-year';
@@ -79,7 +76,7 @@ async function loadView(ctx: WebContext, target: ReturnTarget, snapshot: CycleSn
     snapshot,
     deadline: status.deadline ?? cycle.deadline,
     status,
-    last: status.attempts > 0 ? await findReturnRecord(ctx.dataDir, target.cycleId, target.divisionId, status.attempts) : undefined,
+    last: status.attempts > 0 ? await findReturnRecord(openStore(ctx.dataDir), target.cycleId, target.divisionId, status.attempts) : undefined,
   };
 }
 
@@ -142,17 +139,14 @@ ${owes
 /** The sheet in its latest version; after a refusal, with the rows that read well filled back in. */
 async function currentSheet(ctx: WebContext, view: DivisionView): Promise<{ name: string; data: Buffer }> {
   const { target, snapshot } = view;
-  const sheetsDir = dirname(cycleFiles(ctx.dataDir, target.cycleId).sheet(target.divisionId, 1));
-  const prefix = `${target.divisionId}-v`;
-  const versions = existsSync(sheetsDir)
-    ? (await readdir(sheetsDir)).filter((f) => f.startsWith(prefix) && /^\d+\.xlsx$/.test(f.slice(prefix.length))).map((f) => Number.parseInt(f.slice(prefix.length), 10))
-    : [];
-  const version = Math.max(1, ...versions);
+  const store = openStore(ctx.dataDir);
+  const version = await latestSheetVersion(store, target.cycleId, target.divisionId);
   const name = sheetName(snapshot, target.divisionId);
   const drafts = view.last && !view.last.ok ? view.last.drafts : undefined;
   if (!drafts || drafts.length === 0) {
-    const path = cycleFiles(ctx.dataDir, target.cycleId).sheet(target.divisionId, version);
-    return { name, data: await readFile(path) };
+    const found = await store.get(cycleKeys(target.cycleId).sheet(target.divisionId, version));
+    if (!found) throw new Error(`sheet v${version} of ${target.divisionId} is not in the ${store.location}`);
+    return { name, data: found.data };
   }
   // Only rows the division answers now; an item moved away since is no longer its to fill.
   const own = new Set(sheetItems(snapshot, target.divisionId).filter((s) => s.role === 'answer').map((s) => s.item.no));
@@ -164,11 +158,11 @@ export async function registerDivisionPages(app: FastifyInstance, ctx: WebContex
   /** The page's target and view, or the answer already sent for a bad or expired link. */
   const open = async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply): Promise<DivisionView | undefined> => {
     const target = readPageToken(ctx.tokenKey, req.params.token);
-    if (!target || !existsSync(cycleFiles(ctx.dataDir, target.cycleId).snapshot)) {
+    if (!target || !(await hasSnapshot(openStore(ctx.dataDir), target.cycleId))) {
       await invalidLink(reply);
       return undefined;
     }
-    const snapshot = await loadSnapshot(ctx.dataDir, target.cycleId);
+    const snapshot = await loadSnapshot(openStore(ctx.dataDir), target.cycleId);
     const view = await loadView(ctx, target, snapshot);
     if (!view) await closedPage(reply, snapshot);
     return view;

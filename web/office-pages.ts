@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { findReturnRecord, type ReturnRecord } from '../store/return-record';
+import { findReturnRecord, latestReturnRecord, type ReturnRecord } from '../store/return-record';
 import { type CycleSnapshot, loadSnapshot } from '../store/snapshot';
 import { divisionById } from '../domain/division-directory';
 import { owesReturn } from '../domain/division-state';
@@ -11,7 +11,7 @@ import { type OutboxEntry, outboxEntries } from '../store/outbox';
 import { malformedUploadRefusal, noFileChosenRefusal, notAFormRefusal, tooLargeRefusal } from '../service/refusals';
 import { CHANNEL_NAMES, describeOutcome, submitReturn } from '../service/submit-return';
 import type { AttemptRecord, CycleStatus, DivisionStatus } from '../workflows/definitions';
-import { type CycleEntry, chooseCycle, deadlineInForce, escalated, latestAttempt, listCycles, type Progress, PROGRESS_NAMES, PROGRESS_ORDER, progressOf } from './cycle-progress';
+import { type CycleEntry, chooseCycle, deadlineInForce, escalated, listCycles, type Progress, PROGRESS_NAMES, PROGRESS_ORDER, progressOf } from './cycle-progress';
 import { divisionTimeline, logText, ownStatus } from './division-timeline';
 import { type Html, html } from './html';
 import { page } from './layout';
@@ -113,9 +113,9 @@ export async function registerOfficePages(app: FastifyInstance, ctx: OfficeConte
   };
 
   async function loadCycle(id: string): Promise<CycleView> {
-    const [status, snapshot, rungs] = await Promise.all([cycleStatus(ctx.client, ctx.dataDir, id), loadSnapshot(ctx.dataDir, id), ladderOf(id)]);
+    const [status, snapshot, rungs] = await Promise.all([cycleStatus(ctx.client, ctx.dataDir, id), loadSnapshot(openStore(ctx.dataDir), id), ladderOf(id)]);
     const entries = await outboxEntries(openStore(ctx.dataDir), id);
-    const latest = new Map(await Promise.all(status.divisions.map(async (d) => [d.divisionId, await latestAttempt(ctx.dataDir, id, d.divisionId)] as const)));
+    const latest = new Map(await Promise.all(status.divisions.map(async (d) => [d.divisionId, await latestReturnRecord(openStore(ctx.dataDir), id, d.divisionId)] as const)));
     const at = now();
     const progress = new Map(
       status.divisions.map((d) => {
@@ -207,7 +207,7 @@ ${cycleList(cycles, id)}`;
     const open = status.phase === 'open';
     const owes = owesReturn(division.state);
     const canSendBack = open && division.attempt !== undefined;
-    const accepted = canSendBack ? (division.attempt === last?.attempt ? last : await findReturnRecord(ctx.dataDir, id, division.divisionId, division.attempt!)) : undefined;
+    const accepted = canSendBack ? (division.attempt === last?.attempt ? last : await findReturnRecord(openStore(ctx.dataDir), id, division.divisionId, division.attempt!)) : undefined;
     const answers = snapshot.assignments.find((a) => a.divisionId === division.divisionId)?.answers ?? [];
     const csrf = auth.csrfField(session);
     const action = (verb: string) => `/office/cycles/${id}/divisions/${division.divisionId}/${verb}`;
@@ -247,7 +247,7 @@ ${owes && html`<form method="post" action="${action('excuse')}">${csrf}<p><label
 
   /** The cycle a URL names, if this data directory keeps it. */
   async function knownCycle(id: string | undefined): Promise<{ cycles: CycleEntry[]; cycle?: CycleEntry }> {
-    const cycles = await listCycles(ctx.dataDir);
+    const cycles = await listCycles(openStore(ctx.dataDir));
     return { cycles, cycle: chooseCycle(cycles, id) };
   }
 
@@ -334,7 +334,7 @@ ${owes && html`<form method="post" action="${action('excuse')}">${csrf}<p><label
     remind: (_req, id, actor) => remindNow(ctx.client, ctx.dataDir, id, { actor }),
     extend: async (req, id, actor) => extendDeadline(ctx.client, ctx.dataDir, id, { deadline: newDeadline(req), actor }),
     close: async (req, id, actor) => {
-      const { year } = await loadSnapshot(ctx.dataDir, id);
+      const { year } = await loadSnapshot(openStore(ctx.dataDir), id);
       if (textField(req, 'confirm').trim() !== year) throw new UserError(`締め切るには、確認の欄に年度「${year}」を入力してください。締め切っていません。`);
       const { counts, followUp } = closeNotice(await closeCycle(ctx.client, id, actor));
       return `${counts}${followUp}`;
@@ -359,7 +359,7 @@ ${owes && html`<form method="post" action="${action('excuse')}">${csrf}<p><label
   /** The snapshot of a cycle this service ran, if it has this division among its own. */
   const snapshotWith = async (cycleId: string, divisionId: string): Promise<CycleSnapshot | undefined> => {
     if ((await knownCycle(cycleId)).cycle === undefined) return undefined;
-    const snapshot = await loadSnapshot(ctx.dataDir, cycleId);
+    const snapshot = await loadSnapshot(openStore(ctx.dataDir), cycleId);
     return snapshot.assignments.some((a) => a.divisionId === divisionId) ? snapshot : undefined;
   };
 

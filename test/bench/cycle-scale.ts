@@ -24,7 +24,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -39,7 +39,7 @@ import { assignItems, type DivisionAssignment, parseDeadline, roleOf } from '../
 import { archiveWorkflowId, cycleId, divisionWorkflowId, TASK_QUEUE } from '../../domain/workflow-ids';
 import { divisionById, type DivisionDirectory } from '../../domain/division-directory';
 import { type Plan, serializePlan } from '../../domain/plan';
-import { directoryPath, planPath } from '../../store/master-files';
+import { saveDirectory, savePlan } from '../../store/master-files';
 import { fillReturnSheet } from '../../sheets/fill-return-sheet';
 import { readReturnSheet } from '../../sheets/read-return-sheet';
 import { type SheetItem, writeReturnSheet } from '../../sheets/write-return-sheet';
@@ -396,10 +396,9 @@ interface Summary {
 async function buildPlan(dataDir: string, summary: Summary): Promise<{ plan: Plan; directory: DivisionDirectory; cases: DivisionCase[] }> {
   let t = performance.now();
   const { plan, directory } = syntheticMaster(DIVISIONS, ITEMS_PER_DIVISION);
-  await mkdir(join(dataDir, 'plan'), { recursive: true });
   const planText = serializePlan(plan);
-  await writeFile(planPath(dataDir), planText);
-  await writeFile(directoryPath(dataDir), `${JSON.stringify(directory, null, 2)}\n`);
+  await savePlan(openStore(dataDir), plan, undefined);
+  await saveDirectory(openStore(dataDir), directory, undefined);
   log(`plan: ${plan.items.length} items, ${directory.divisions.length} divisions in ${directory.departments.length} departments; plan.json ${mib(Buffer.byteLength(planText))} (built in ${fmtS(performance.now() - t)})`);
   // assignItems is what the snapshotCycle activity runs; timed here to explain the launch.
   t = performance.now();
