@@ -5,6 +5,7 @@ import { addDemoCommand } from './demo-command';
 import { addOfficeCommands } from './office-commands';
 import { addPlanCommands } from './plan-commands';
 import { addServiceCommands } from './service-commands';
+import { addStoreCommands } from './store-commands';
 import { addSubmitCommand } from './submit-command';
 import { UserError } from '../store/master-files';
 
@@ -21,6 +22,7 @@ export function buildCli(): Command {
   addDemoCommand(program);
   addOfficeCommands(program);
   addAuditCommands(program);
+  addStoreCommands(program);
   return program;
 }
 

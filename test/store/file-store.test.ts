@@ -1,9 +1,12 @@
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cycleKeys, readRef, sha256, storeFile, storeReceived } from '../../store/file-store';
 import { localStore } from '../../store/local-store';
+import { s3Store } from '../../store/s3-store';
+import { useS3Server } from '../support/s3-bucket';
 
 describe('files by reference', () => {
   const store = () => localStore(mkdtempSync(join(tmpdir(), 'torimatome-files-')));
@@ -32,5 +35,20 @@ describe('files by reference', () => {
     await s.put(key, 'tampered');
     await expect(readRef(s, ref)).rejects.toThrow(/has changed since it was stored/);
     await expect(readRef(s, { ...ref, path: 'cycles/none/x.xlsx' })).rejects.toThrow(/is not in the data directory/);
+  });
+});
+
+describe('files by reference in an S3 bucket (SeaweedFS)', () => {
+  const s3 = useS3Server();
+
+  it('refuses a file whose object was overwritten in the bucket behind the service, by its sha256', async () => {
+    const { settings } = await s3.place();
+    const store = s3Store(settings);
+    const ref = await storeFile(store, cycleKeys('cycle-arao-R4').sheet('somu', 1), 'sent');
+    // Written as anyone holding the bucket's keys would, not through the run store.
+    const outsider = new S3Client({ endpoint: settings.endpoint, region: settings.region, credentials: settings, forcePathStyle: true });
+    await outsider.send(new PutObjectCommand({ Bucket: settings.bucket, Key: `${settings.prefix}/${ref.path}`, Body: 'tampered' }));
+    expect((await store.get(ref.path))!.data.toString()).toBe('tampered');
+    await expect(readRef(store, ref)).rejects.toThrow(`${ref.path} has changed since it was stored: sha256 ${sha256('tampered')}, expected ${ref.sha256}`);
   });
 });
