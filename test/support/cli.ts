@@ -27,7 +27,12 @@ export interface LongRunning {
 
 /** Starts a long-running `torimatome` command (dev, worker) as its own process. */
 export function spawnTorimatome(dataDir: string, ...args: string[]): LongRunning {
-  const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnTorimatomeWith({ dataDir }, ...args);
+}
+
+/** The same, with settings of its own in the environment (a bucket, a shared key). */
+export function spawnTorimatomeWith(options: { dataDir: string; env?: NodeJS.ProcessEnv }, ...args: string[]): LongRunning {
+  const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(options.dataDir, options.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout!.on('data', (d) => (text += d));
   child.stderr!.on('data', (d) => (text += d));
