@@ -16,6 +16,10 @@ const status = (err: unknown) => (err instanceof S3ServiceException ? err.$metad
 
 /** The store in an S3-compatible bucket that every worker reaches. */
 export function s3Store(settings: S3Settings): ObjectStore {
+  // The SDK warns on every command run under Node 20 that its releases after January 2027 will
+  // want Node 22; package.json pins a release that runs on 20, so the warning tells a reform
+  // office's user nothing they can act on.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const client = new S3Client({
     endpoint: settings.endpoint,
     region: settings.region,
