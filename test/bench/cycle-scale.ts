@@ -7,10 +7,19 @@
  * reached them, one at a time; then the close and its archive. Every return is a distinct file.
  * All of it runs on two cores (`taskset -c 0,1`).
  *
+ * With BENCH_WORKERS=2 the same season runs twice in one invocation, each time on a fresh stack
+ * (dev server, SQLite file, SMTP sinks, data directories of its own): first as above, one worker
+ * on the local data directory; then with the run data in an S3 bucket (a SeaweedFS server,
+ * started before the season and outside every figure) and two worker processes, each on its own
+ * data directory, sharing the bucket and the keys as two VMs would. Each run measures its own
+ * floors; the S3 server's CPU and memory are shown beside the workers', and at the end a table
+ * sets each headline figure of the two runs side by side, with the ratio two / one.
+ *
  *   npx tsx test/bench/cycle-scale.ts                    # 2000 divisions x 10 items
  *   BENCH_DIVISIONS=50 npx tsx test/bench/cycle-scale.ts # a quick try
+ *   BENCH_WORKERS=2 npx tsx test/bench/cycle-scale.ts    # and again with two workers on S3
  *
- * Settings (environment): BENCH_DIVISIONS (2000), BENCH_ITEMS_PER_DIVISION (10),
+ * Settings (environment): BENCH_WORKERS (1; or 2, as above), BENCH_DIVISIONS (2000), BENCH_ITEMS_PER_DIVISION (10),
  * BENCH_CONCURRENCY (16 updates in flight), BENCH_HISTORY_SAMPLE (division histories to read;
  * default all), BENCH_PROGRESS_S (5), BENCH_LAUNCH_TIMEOUT_S / BENCH_SUBMIT_TIMEOUT_S /
  * BENCH_CLOSE_TIMEOUT_S (default 300 s + 0.5 s per division each), BENCH_UPDATE_TIMEOUT_S (180),
@@ -19,21 +28,24 @@
  * for the worker's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes),
  * TORIMATOME_WORKER_MEMORY_MB (the worker's memory, from which it sizes its workflow cache; 1024).
  *
- * It never uses the environment's TEMPORAL_ADDRESS or SMTP_URL: everything runs in a fresh
- * temporary data directory, which is kept (with bench-result.json) for inspection.
+ * It never uses the environment's TEMPORAL_ADDRESS, SMTP_URL or TORIMATOME_S3_* settings:
+ * everything runs in a fresh temporary data directory per run, which is kept (with
+ * bench-result.json, and in the S3 run the bucket's files under s3/) for inspection.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId, WorkflowIdReusePolicy } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
-import { cycleFiles, sha256, storeReceived } from '../../store/file-store';
+import { cycleKeys, sha256, storeReceived } from '../../store/file-store';
 import { requestMail } from '../../activities/mail-texts';
 import { assignItems, type DivisionAssignment, parseDeadline, roleOf } from '../../domain/cycle';
 import { archiveWorkflowId, cycleId, divisionWorkflowId, TASK_QUEUE } from '../../domain/workflow-ids';
@@ -53,6 +65,9 @@ import type { StatusMark } from '../../domain/status-mark';
 import { consolidatePlan, writeConsolidatedWorkbook } from '../../sheets/consolidated-table';
 import { BENCH_MUNICIPALITY, syntheticAnswer, syntheticMaster } from './synthetic-plan';
 import { openStore } from '../../store/open-store';
+import type { ObjectStore } from '../../store/object-store';
+import { type S3Server, startS3Server } from '../../stack/s3-server';
+import { createSigningKey } from '../../audit/signing-key';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -78,6 +93,21 @@ const CLOSE_TIMEOUT_MS = intEnv('BENCH_CLOSE_TIMEOUT_S', PHASE_TIMEOUT_DEFAULT_S
 const UPDATE_TIMEOUT_MS = intEnv('BENCH_UPDATE_TIMEOUT_S', 180) * 1000;
 const WORKER_READY_TIMEOUT_MS = 180_000;
 const WORKER_STOP_GRACE_MS = 30_000;
+const WORKERS = intEnv('BENCH_WORKERS', 1);
+if (WORKERS > 2) throw new Error(`BENCH_WORKERS must be 1 or 2, got ${WORKERS}`);
+
+/** How one run of the season is served: how many workers, and whether the run data is in a bucket. */
+interface RunSetting {
+  name: string;
+  workers: number;
+  s3: boolean;
+}
+const ONE_LOCAL: RunSetting = { name: 'one worker, local disk', workers: 1, s3: false };
+const TWO_S3: RunSetting = { name: 'two workers, S3 store', workers: 2, s3: true };
+const SETTINGS: RunSetting[] = WORKERS === 1 ? [ONE_LOCAL] : [ONE_LOCAL, TWO_S3];
+/** The bucket of the S3 run, and the prefix its keys are under. */
+const BUCKET = 'torimatome';
+const BUCKET_PREFIX = 'bench';
 
 const YEAR = 'R4';
 /** The deadline the launch floor writes into its sheets: any day, as long as the text is as long. */
@@ -100,9 +130,6 @@ function log(line: string): void {
 const seconds = (ms: number) => Math.round(ms) / 1000;
 const fmtS = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-
-/** Set once teardown starts: the servers' complaints about stopped pollers are no news then. */
-let tearingDown = false;
 
 class BenchError extends Error {
   override name = 'BenchError';
@@ -129,21 +156,39 @@ function cpuSecondsOf(pid: number | undefined): number {
   }
 }
 
-/** CPU used by the worker and the dev server over one phase, beside its wall time. */
-function cpuMeter(workerPid: number | undefined, serverPid: number | undefined) {
-  const start = { at: performance.now(), worker: treeCpuSeconds(workerPid), server: cpuSecondsOf(serverPid), bench: cpuSecondsOf(process.pid) };
+interface CpuUse {
+  wallSeconds: number;
+  /** Every worker's tree (the worker and its checkers), summed. */
+  workerCpuSeconds: number;
+  serverCpuSeconds: number;
+  benchCpuSeconds: number;
+  /** The S3 server, where the run data is in a bucket. */
+  s3ServerCpuSeconds?: number;
+}
+
+/** CPU used by the workers, the dev server and the S3 server over one phase, beside its wall time. */
+function cpuMeter(stack: Stack): () => CpuUse {
+  const workers = () => total(stack.workers.map((w) => treeCpuSeconds(w.child.pid)));
+  const s3 = () => (stack.s3 ? treeCpuSeconds(stack.s3.pid) : NaN);
+  const start = { at: performance.now(), worker: workers(), server: cpuSecondsOf(stack.server?.pid), bench: cpuSecondsOf(process.pid), s3: s3() };
   return () => {
     const wall = (performance.now() - start.at) / 1000;
-    const worker = treeCpuSeconds(workerPid) - start.worker;
-    const server = cpuSecondsOf(serverPid) - start.server;
+    const worker = workers() - start.worker;
+    const server = cpuSecondsOf(stack.server?.pid) - start.server;
     const bench = cpuSecondsOf(process.pid) - start.bench;
-    return { wallSeconds: Number(wall.toFixed(1)), workerCpuSeconds: Number(worker.toFixed(2)), serverCpuSeconds: Number(server.toFixed(2)), benchCpuSeconds: Number(bench.toFixed(2)) };
+    const use: CpuUse = { wallSeconds: Number(wall.toFixed(1)), workerCpuSeconds: Number(worker.toFixed(2)), serverCpuSeconds: Number(server.toFixed(2)), benchCpuSeconds: Number(bench.toFixed(2)) };
+    if (stack.s3) use.s3ServerCpuSeconds = Number((s3() - start.s3).toFixed(2));
+    return use;
   };
 }
-const showCpu = (c: { wallSeconds: number; workerCpuSeconds: number; serverCpuSeconds: number; benchCpuSeconds: number }) => {
+const showCpu = (c: CpuUse, workers: number) => {
   const part = (name: string, cpu: number) => `${name} ${cpu.toFixed(0)} s (${(cpu / c.wallSeconds).toFixed(2)} cores)`;
-  return [part('worker + checkers', c.workerCpuSeconds), part('server', c.serverCpuSeconds), part('bench + SMTP sinks', c.benchCpuSeconds)].join(', ');
+  const s3 = c.s3ServerCpuSeconds === undefined ? [] : [part('S3 server', c.s3ServerCpuSeconds)];
+  return [part(`${workersLabel(workers)} + checkers`, c.workerCpuSeconds), part('server', c.serverCpuSeconds), ...s3, part('bench + SMTP sinks', c.benchCpuSeconds)].join(', ');
 };
+const total = (values: readonly number[]) => values.reduce((sum, v) => sum + v, 0);
+/** `worker`, or `2 workers`: what a figure summed over the workers is of. */
+const workersLabel = (n: number) => (n === 1 ? 'worker' : `${n} workers`);
 
 /** Peak (VmHWM) and current (VmRSS) resident set of a process, in bytes, from /proc. */
 function memoryOf(pid: number | undefined): { peak: number; current: number } | undefined {
@@ -157,8 +202,8 @@ function memoryOf(pid: number | undefined): { peak: number; current: number } | 
   }
 }
 
-/** The processes under `pid` (the worker's checkers), from /proc. */
-function descendantsOf(pid: number): number[] {
+/** Every process's children, by parent, from /proc. */
+function childrenByParent(): Map<number, number[]> {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -170,6 +215,11 @@ function descendantsOf(pid: number): number[] {
       // The process ended while the list was read.
     }
   }
+  return children;
+}
+
+/** The processes under `pid` (the worker's checkers), from /proc. */
+function descendantsOf(pid: number, children = childrenByParent()): number[] {
   const out: number[] = [];
   for (let queue = [...(children.get(pid) ?? [])]; queue.length > 0; ) {
     const next = queue.shift()!;
@@ -200,14 +250,26 @@ function rssOf(pid: number): number {
   return Number.isFinite(current) ? current : 0;
 }
 
-/** Samples the worker and its checkers together, as one figure, every quarter second; also each phase's peak, of the tree and of the worker alone. */
-function startMemorySampler(pid: number) {
+/**
+ * Samples each worker and its checkers together, as one figure, every quarter second; the peak
+ * of all the workers' trees together, and of each one's; also each phase's peak, of the trees
+ * and of the workers alone (summed over the workers).
+ */
+function startMemorySampler(pids: readonly number[]) {
   let phase = '';
-  const peak = { bytes: 0, phase: '', byPhase: {} as Record<string, { tree: number; worker: number }> };
+  const peak = { bytes: 0, phase: '', byPhase: {} as Record<string, { tree: number; worker: number }>, perWorker: pids.map(() => ({ bytes: 0, phase: '' })) };
   const timer = setInterval(() => {
-    const worker = rssOf(pid);
-    const bytes = descendantsOf(pid).reduce((sum, p) => sum + rssOf(p), worker);
+    const children = childrenByParent();
+    const each = pids.map((pid) => {
+      const worker = rssOf(pid);
+      return { worker, tree: descendantsOf(pid, children).reduce((sum, p) => sum + rssOf(p), worker) };
+    });
+    const bytes = total(each.map((e) => e.tree));
+    const worker = total(each.map((e) => e.worker));
     if (bytes > peak.bytes) Object.assign(peak, { bytes, phase });
+    each.forEach((e, i) => {
+      if (e.tree > peak.perWorker[i]!.bytes) Object.assign(peak.perWorker[i]!, { bytes: e.tree, phase });
+    });
     const seen = (peak.byPhase[phase] ??= { tree: 0, worker: 0 });
     seen.tree = Math.max(seen.tree, bytes);
     seen.worker = Math.max(seen.worker, worker);
@@ -277,9 +339,12 @@ async function pool<T>(all: readonly T[], limit: number, work: (item: T, index: 
 }
 
 // ---------------------------------------------------------------------------------------------
-// The stack: dev server and SMTP sinks in this process, the worker as a child process
+// The stack: dev server and SMTP sinks in this process, the workers (and the S3 server) as child processes
 
 interface WorkerProcess {
+  /** `worker`, or `worker 1` and `worker 2`: as the output names it. */
+  name: string;
+  dataDir: string;
   child: ChildProcess;
   /** Lines the worker wrote to stderr (its warnings and errors). */
   stderrLines: string[];
@@ -305,15 +370,19 @@ function followOutput(stream: NodeJS.ReadableStream, onLine: (line: string) => v
   });
 }
 
-async function startWorkerProcess(dataDir: string): Promise<WorkerProcess> {
+async function startWorkerProcess(stack: Stack, name: string, dataDir: string): Promise<WorkerProcess> {
   // The target's gigabyte, from which the worker sizes its workflow cache, unless told otherwise.
   const env: NodeJS.ProcessEnv = { ...process.env, TORIMATOME_WORKER_MEMORY_MB: String(WORKER_MEMORY_MB), TORIMATOME_DATA_DIR: dataDir };
-  // The worker must find the bench's servers through run.json, never a cluster named outside.
-  for (const name of Object.keys(env)) if (name.startsWith('TEMPORAL_') || name === 'SMTP_URL') delete env[name];
+  // The worker must find the bench's servers through run.json, never a cluster named outside,
+  // and keep its run data where the bench says (the data directory, or the run's bucket).
+  for (const name of Object.keys(env)) if (name.startsWith('TEMPORAL_') || name === 'SMTP_URL' || name.startsWith('TORIMATOME_S3_')) delete env[name];
+  Object.assign(env, stack.env);
   const child = spawn(process.execPath, [...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean), BIN, 'worker'], { cwd: resolve(__dirname, '..', '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
   killOnExit(child);
   const logFile = join(dataDir, 'worker.log');
   const worker: WorkerProcess = {
+    name,
+    dataDir,
     child,
     stderrLines: [],
     exited: new Promise<string>((done) => {
@@ -332,25 +401,43 @@ async function startWorkerProcess(dataDir: string): Promise<WorkerProcess> {
   });
   followOutput(child.stderr!, (line) => {
     void appendFile(logFile, `[stderr] ${line}\n`);
-    if (tearingDown) return;
+    if (stack.tearingDown) return;
     worker.stderrLines.push(line);
-    if (worker.stderrLines.length <= ECHO_LIMIT) log(`  [worker] ${line}`);
-    else if (worker.stderrLines.length === ECHO_LIMIT + 1) log(`  [worker] ... more in ${logFile}`);
+    if (worker.stderrLines.length <= ECHO_LIMIT) log(`  [${name}] ${line}`);
+    else if (worker.stderrLines.length === ECHO_LIMIT + 1) log(`  [${name}] ... more in ${logFile}`);
   });
+  // Pushed before it is ready, so that teardown stops it whatever happens next.
+  stack.workers.push(worker);
   const outcome = await within(
     WORKER_READY_TIMEOUT_MS,
-    'the worker start (bundling the workflows)',
+    `the ${name} start (bundling the workflows)`,
     Promise.race([isReady.then(() => 'ready' as const), worker.exited.then((reason) => reason)]),
   );
-  if (outcome !== 'ready') throw new BenchError(`the worker ended (${outcome}) before it started; its output is in ${logFile}:\n${worker.stderrLines.slice(-20).join('\n')}`);
+  if (outcome !== 'ready') throw new BenchError(`the ${name} ended (${outcome}) before it started; its output is in ${logFile}:\n${worker.stderrLines.slice(-20).join('\n')}`);
   return worker;
 }
 
-function assertWorkerAlive(worker: WorkerProcess): void {
-  if (worker.exitReason !== undefined) {
-    throw new BenchError(`the worker process ended (${worker.exitReason}); its last errors:\n${worker.stderrLines.slice(-20).join('\n') || '(none)'}`);
+/** The first worker that has ended, if any: each must live through the season, even where another could take over. */
+const endedWorker = (workers: readonly WorkerProcess[]) => workers.find((w) => w.exitReason !== undefined);
+
+function assertWorkersAlive(workers: readonly WorkerProcess[]): void {
+  const worker = endedWorker(workers);
+  if (worker) {
+    throw new BenchError(`the ${worker.name} process ended (${worker.exitReason}); its last errors:\n${worker.stderrLines.slice(-20).join('\n') || '(none)'}`);
   }
 }
+
+/** One figure per worker: bare for a single worker, else each named. */
+function eachWorker(workers: readonly WorkerProcess[], show: (w: WorkerProcess, i: number) => string): string {
+  return workers.length === 1 ? show(workers[0]!, 0) : workers.map((w, i) => `${w.name} ${show(w, i)}`).join(', ');
+}
+
+/** The workers' resident memory now, for the progress lines. */
+const showWorkerRss = (workers: readonly WorkerProcess[]) =>
+  `worker RSS ${eachWorker(workers, (w) => {
+    const rss = memoryOf(w.child.pid);
+    return rss ? mib(rss.current) : '?';
+  })}`;
 
 async function stopWorker(worker: WorkerProcess): Promise<string> {
   if (worker.exitReason !== undefined) return `had already ended (${worker.exitReason})`;
@@ -393,12 +480,12 @@ interface Summary {
   [key: string]: unknown;
 }
 
-async function buildPlan(dataDir: string, summary: Summary): Promise<{ plan: Plan; directory: DivisionDirectory; cases: DivisionCase[] }> {
+async function buildPlan(store: ObjectStore, summary: Summary): Promise<{ plan: Plan; directory: DivisionDirectory; cases: DivisionCase[] }> {
   let t = performance.now();
   const { plan, directory } = syntheticMaster(DIVISIONS, ITEMS_PER_DIVISION);
   const planText = serializePlan(plan);
-  await savePlan(openStore(dataDir), plan, undefined);
-  await saveDirectory(openStore(dataDir), directory, undefined);
+  await savePlan(store, plan, undefined);
+  await saveDirectory(store, directory, undefined);
   log(`plan: ${plan.items.length} items, ${directory.divisions.length} divisions in ${directory.departments.length} departments; plan.json ${mib(Buffer.byteLength(planText))} (built in ${fmtS(performance.now() - t)})`);
   // assignItems is what the snapshotCycle activity runs; timed here to explain the launch.
   t = performance.now();
@@ -460,7 +547,7 @@ async function launchFloor(plan: Plan, directory: DivisionDirectory, cases: Divi
 /** One rung, a reminder at the deadline, counted in seconds: the late divisions get it while the bench runs. */
 const LADDER: Ladder = { clock: 'seconds', policy: { rungs: [{ kind: 'reminder', offsetBusinessDays: 0, to: ['division'] }] } };
 
-async function launchCycle(client: Client, dataDir: string, sentDir: string, worker: WorkerProcess, expected: number, deadline: string): Promise<{ handle: WorkflowHandleWithFirstExecutionRunId; ms: number; snapshotMs?: number; firstMailMs?: number }> {
+async function launchCycle(client: Client, store: ObjectStore, sentDir: string, workers: readonly WorkerProcess[], expected: number, deadline: string): Promise<{ handle: WorkflowHandleWithFirstExecutionRunId; ms: number; snapshotMs?: number; firstMailMs?: number }> {
   const input: CycleInput = { municipalityId: BENCH_MUNICIPALITY.id, year: YEAR, deadline, launchedBy: ACTOR, ladder: LADDER };
   const t = performance.now();
   const handle = await client.workflow.start('cycleWorkflow', {
@@ -469,7 +556,7 @@ async function launchCycle(client: Client, dataDir: string, sentDir: string, wor
     args: [input],
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
   });
-  const snapshotFile = cycleFiles(dataDir, CYCLE_ID).snapshot;
+  const snapshotKey = cycleKeys(CYCLE_ID).snapshot;
   let snapshotMs: number | undefined;
   let firstMailMs: number | undefined;
   let lastProgress = t;
@@ -477,10 +564,10 @@ async function launchCycle(client: Client, dataDir: string, sentDir: string, wor
   for (;;) {
     const now = performance.now();
     const mailed = (await listSentMail(sentDir)).length;
-    if (snapshotMs === undefined && existsSync(snapshotFile)) snapshotMs = now - t;
+    if (snapshotMs === undefined && (await store.version(snapshotKey)) !== undefined) snapshotMs = now - t;
     if (firstMailMs === undefined && mailed > 0) firstMailMs = now - t;
     if (mailed >= expected) return { handle, ms: now - t, snapshotMs, firstMailMs };
-    assertWorkerAlive(worker);
+    assertWorkersAlive(workers);
     if (now - lastDescribe > 2_000) {
       lastDescribe = now;
       const description = await handle.describe();
@@ -491,9 +578,8 @@ async function launchCycle(client: Client, dataDir: string, sentDir: string, wor
     }
     if (now - lastProgress >= PROGRESS_MS) {
       lastProgress = now;
-      const rss = memoryOf(worker.child.pid);
       const rate = firstMailMs !== undefined && now - t > firstMailMs ? ` (${((mailed * 1000) / (now - t - firstMailMs)).toFixed(1)}/s since the first)` : '';
-      log(`  launch: ${mailed} / ${expected} request mails on disk${rate}; snapshot ${snapshotMs === undefined ? 'not yet taken' : `taken at ${fmtS(snapshotMs)}`}; worker RSS ${rss ? mib(rss.current) : '?'}`);
+      log(`  launch: ${mailed} / ${expected} request mails on disk${rate}; snapshot ${snapshotMs === undefined ? 'not yet taken' : `taken at ${fmtS(snapshotMs)}`}; ${showWorkerRss(workers)}`);
     }
     await sleep(250);
   }
@@ -531,18 +617,25 @@ const answerOf = (c: DivisionCase) => (no: number) => {
   return entry && syntheticAnswer(entry.item, YEAR);
 };
 
+/** The bytes under `key` in the run store, which the workers have written. */
+async function readStored(store: ObjectStore, key: string): Promise<Buffer> {
+  const found = await store.get(key);
+  if (!found) throw new BenchError(`${key} is not in the ${store.location}`);
+  return found.data;
+}
+
 /** Each division fills in a sheet it was sent and its file is stored, as `torimatome submit` stores it; `blank` leaves one mark out. */
-async function fillAndStore(dataDir: string, c: DivisionCase, sheetVersion: number, blank = false): Promise<PreparedReturn> {
-  const sheet = await readFile(cycleFiles(dataDir, CYCLE_ID).sheet(c.divisionId, sheetVersion));
+async function fillAndStore(store: ObjectStore, c: DivisionCase, sheetVersion: number, blank = false): Promise<PreparedReturn> {
+  const sheet = await readStored(store, cycleKeys(CYCLE_ID).sheet(c.divisionId, sheetVersion));
   const first = c.assignment.answers[0];
   const answer = answerOf(c);
   const filled = await fillReturnSheet(sheet, YEAR, (no) => (blank && no === first ? { ...answer(no)!, mark: '' } : answer(no)));
-  return { c, sheetVersion, filled, ref: await storeReceived(openStore(dataDir), filled, 'xlsx') };
+  return { c, sheetVersion, filled, ref: await storeReceived(store, filled, 'xlsx') };
 }
 
 /** Every return of the season, each a distinct file: the refused first attempts, and the good ones. */
-async function prepareReturns(dataDir: string, sentDir: string, cases: DivisionCase[], season: SeasonPlan): Promise<{ good: Map<string, PreparedReturn>; bad: Map<string, PreparedReturn> }> {
-  const files = cycleFiles(dataDir, CYCLE_ID);
+async function prepareReturns(store: ObjectStore, sentDir: string, cases: DivisionCase[], season: SeasonPlan): Promise<{ good: Map<string, PreparedReturn>; bad: Map<string, PreparedReturn> }> {
+  const keys = cycleKeys(CYCLE_ID);
   // The stored sheet is the mail's attachment: checked on one mail, then read from the store.
   const first = (await listSentMail(sentDir))[0];
   if (first) {
@@ -551,7 +644,7 @@ async function prepareReturns(dataDir: string, sentDir: string, cases: DivisionC
     const c = cases.find((x) => x.contact === to[0]);
     const attachment = mail.attachments[0];
     if (!c || !attachment) throw new BenchError(`the request mail ${first} has no attachment or no known recipient (${to.join(', ')})`);
-    if (sha256(attachment.content) !== sha256(await readFile(files.sheet(c.divisionId, 1)))) throw new BenchError(`the sheet mailed to ${c.divisionId} is not the one stored in ${files.sheet(c.divisionId, 1)}`);
+    if (sha256(attachment.content) !== sha256(await readStored(store, keys.sheet(c.divisionId, 1)))) throw new BenchError(`the sheet mailed to ${c.divisionId} is not the one stored as ${keys.sheet(c.divisionId, 1)} in the ${store.location}`);
   }
   const good = new Map<string, PreparedReturn>();
   const bad = new Map<string, PreparedReturn>();
@@ -559,8 +652,8 @@ async function prepareReturns(dataDir: string, sentDir: string, cases: DivisionC
   let lastProgress = t;
   for (const c of cases) {
     if (roleOf(c.assignment) !== 'answer' || season.excused.has(c.divisionId)) continue;
-    if (season.refusedFirst.has(c.divisionId)) bad.set(c.divisionId, await fillAndStore(dataDir, c, 1, true));
-    good.set(c.divisionId, await fillAndStore(dataDir, c, 1));
+    if (season.refusedFirst.has(c.divisionId)) bad.set(c.divisionId, await fillAndStore(store, c, 1, true));
+    good.set(c.divisionId, await fillAndStore(store, c, 1));
     if (performance.now() - lastProgress > PROGRESS_MS) {
       lastProgress = performance.now();
       log(`  filling: ${good.size} / ${cases.length} divisions' returns filled and stored`);
@@ -584,7 +677,7 @@ interface WaveStats {
 }
 
 /** Runs each lane (one division's submissions, in order) with at most `concurrency` lanes in flight. */
-async function submitWave(client: Client, worker: WorkerProcess, what: string, lanes: Submission[][], concurrency: number): Promise<WaveStats> {
+async function submitWave(client: Client, workers: readonly WorkerProcess[], what: string, lanes: Submission[][], concurrency: number): Promise<WaveStats> {
   const latencies: number[] = [];
   const unexpected: string[] = [];
   const failed: string[] = [];
@@ -593,8 +686,7 @@ async function submitWave(client: Client, worker: WorkerProcess, what: string, l
   let aborted: Error | undefined;
   const progress = setInterval(() => {
     const sorted = [...latencies].sort((a, b) => a - b);
-    const rss = memoryOf(worker.child.pid);
-    log(`  ${what}: ${latencies.length} / ${total} answered (p50 ${percentile(sorted, 0.5).toFixed(0)} ms, max ${(sorted.at(-1) ?? NaN).toFixed(0)} ms); ${unexpected.length} unexpected, ${failed.length} failed; worker RSS ${rss ? mib(rss.current) : '?'}`);
+    log(`  ${what}: ${latencies.length} / ${total} answered (p50 ${percentile(sorted, 0.5).toFixed(0)} ms, max ${(sorted.at(-1) ?? NaN).toFixed(0)} ms); ${unexpected.length} unexpected, ${failed.length} failed; ${showWorkerRss(workers)}`);
   }, PROGRESS_MS);
   try {
     await within(
@@ -603,8 +695,9 @@ async function submitWave(client: Client, worker: WorkerProcess, what: string, l
       pool(lanes, concurrency, async (lane) => {
         for (const { prepared, expect } of lane) {
           if (aborted) return;
-          if (worker.exitReason !== undefined) {
-            aborted = new BenchError(`the worker process ended (${worker.exitReason}) during ${what}`);
+          const ended = endedWorker(workers);
+          if (ended) {
+            aborted = new BenchError(`the ${ended.name} process ended (${ended.exitReason}) during ${what}`);
             return;
           }
           const { c, ref } = prepared;
@@ -637,12 +730,12 @@ async function submitWave(client: Client, worker: WorkerProcess, what: string, l
   return { ms: performance.now() - t, latencies, unexpected, failed };
 }
 
-async function closeCycle(handle: WorkflowHandle, sentDir: string, worker: WorkerProcess, requests: number): Promise<{ ms: number; result: CloseResult }> {
+async function closeCycle(handle: WorkflowHandle, sentDir: string, workers: readonly WorkerProcess[], requests: number): Promise<{ ms: number; result: CloseResult }> {
   const t = performance.now();
   const progress = setInterval(() => {
     void listSentMail(sentDir).then((all) => {
-      const rss = memoryOf(worker.child.pid);
-      log(`  close: waiting ${fmtS(performance.now() - t)}; result mails on disk ${all.length - requests}; worker RSS ${rss ? mib(rss.current) : '?'}${worker.exitReason ? `; WORKER ENDED (${worker.exitReason})` : ''}`);
+      const ended = workers.filter((w) => w.exitReason !== undefined).map((w) => `; ${w.name.toUpperCase()} ENDED (${w.exitReason})`);
+      log(`  close: waiting ${fmtS(performance.now() - t)}; result mails on disk ${all.length - requests}; ${showWorkerRss(workers)}${ended.join('')}`);
     });
   }, PROGRESS_MS);
   try {
@@ -777,13 +870,24 @@ async function mailBytes(files: readonly string[]): Promise<number> {
 // The run
 
 interface Stack {
+  setting: RunSetting;
+  /** The run's own data directory: the servers' files, the mail, the result; the worker's too, when it is the only one. */
+  dataDir?: string;
+  /** What the bench and every worker of the run are told of the run store: the bucket, and the keys the workers share; nothing for the data directory. */
+  env: NodeJS.ProcessEnv;
+  s3?: S3Server;
   server?: DevServer;
   sink?: SmtpSink;
   floorSink?: SmtpSink;
-  worker?: WorkerProcess;
+  workers: WorkerProcess[];
   client?: Client;
-  dataDir?: string;
+  /** Where run.json was written. */
+  runDirs: string[];
+  /** Set once teardown starts: the servers' complaints about stopped pollers are no news then. */
+  tearingDown: boolean;
 }
+
+const newStack = (setting: RunSetting): Stack => ({ setting, env: {}, workers: [], runDirs: [], tearingDown: false });
 
 async function teardown(stack: Stack): Promise<void> {
   const step = async (what: string, action: () => Promise<unknown>) => {
@@ -795,14 +899,44 @@ async function teardown(stack: Stack): Promise<void> {
       process.exitCode = 1;
     }
   };
-  tearingDown = true;
-  log('stopping the worker, the SMTP sinks and the dev server ...');
+  stack.tearingDown = true;
+  const what = [stack.workers.length > 1 ? 'the workers' : 'the worker', 'the SMTP sinks', 'the dev server', ...(stack.s3 ? ['the S3 server'] : [])];
+  log(`stopping ${what.slice(0, -1).join(', ')} and ${what.at(-1)} ...`);
   if (stack.client) await step('closing the client', () => stack.client!.connection.close());
-  if (stack.worker) await step('worker', () => stopWorker(stack.worker!));
+  await Promise.all(stack.workers.map((worker) => step(worker.name, () => stopWorker(worker))));
   if (stack.sink) await step('SMTP sink', () => stack.sink!.stop());
   if (stack.floorSink) await step('floor SMTP sink', () => stack.floorSink!.stop());
   if (stack.server) await step('dev server', () => stack.server!.stop().then(() => 'stopped'));
-  if (stack.dataDir) await step('run.json', () => removeRunInfo(stack.dataDir!));
+  if (stack.s3) await step('S3 server', () => stack.s3!.stop().then(() => 'stopped'));
+  for (const dir of stack.runDirs) await step('run.json', () => removeRunInfo(dir));
+}
+
+/**
+ * An S3 server of the run's own with the run's bucket, and what every worker of the run then
+ * shares, as two VMs would: the bucket, the key of the links in mails, the archives' signing key.
+ * Its objects are kept in the run's data directory (s3/), for inspection.
+ */
+async function startBucket(stack: Stack, dataDir: string): Promise<void> {
+  log('starting the S3 server (SeaweedFS) and making the bucket (not part of any measurement) ...');
+  const s3 = await startS3Server({
+    dataDir: join(dataDir, 's3'),
+    log: (line) => {
+      if (!stack.tearingDown) log(`  [s3] ${line}`);
+    },
+  });
+  stack.s3 = s3;
+  const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }, forcePathStyle: true });
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  } finally {
+    client.destroy();
+  }
+  const url = new URL(`${s3.endpoint}/${BUCKET}/${BUCKET_PREFIX}`);
+  url.username = s3.accessKeyId;
+  url.password = s3.secretAccessKey;
+  stack.env = { TORIMATOME_S3_URL: url.toString(), TORIMATOME_TOKEN_KEY: randomBytes(32).toString('hex'), TORIMATOME_AUDIT_KEY: join(dataDir, 'audit-signing-key.pem') };
+  await createSigningKey(dataDir, stack.env);
+  log(`  S3 ${s3.endpoint} (pid ${s3.pid}), bucket ${BUCKET}, prefix ${BUCKET_PREFIX}`);
 }
 
 function table(rows: Array<[string, string]>): string {
@@ -810,15 +944,39 @@ function table(rows: Array<[string, string]>): string {
   return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
 }
 
-async function run(stack: Stack): Promise<void> {
+/** The figures of a run that the comparison of two sets side by side. */
+interface Headline {
+  launchMs: number;
+  launchFloorMs: number;
+  submitPerSecond: number;
+  submitP95Ms: number;
+  singleP95Ms: number;
+  closeMs: number;
+  closeFloorMs: number;
+  /** Of the workers' trees, summed; and with the S3 server's beside it. */
+  cpuPerCheckMs: number;
+  storeCpuPerCheckMs: number;
+  /** Sampled: every worker's tree together, and the largest of one. */
+  peakRssBytes: number;
+  peakRssPerWorkerBytes: number;
+  s3PeakRssBytes?: number;
+}
+
+async function run(stack: Stack): Promise<Headline> {
+  const many = stack.setting.workers > 1;
   const dataDir = mkdtempSync(join(tmpdir(), 'torimatome-bench-'));
   stack.dataDir = dataDir;
   const sentDir = join(dataDir, 'mail', 'sent');
   const floorDir = join(dataDir, 'mail', 'floor');
+  // With several workers each has a data directory of its own, as on a VM of its own; a single one works in the run's.
+  const workerDirs = many ? Array.from({ length: stack.setting.workers }, (_, i) => join(dataDir, `worker-${i + 1}`)) : [dataDir];
   const summary: Summary = { startedAt: new Date().toISOString(), dataDir, cores: cpus().length, loadAverageAtStart: loadavg(), node: process.version };
   log(`cycle scale benchmark: ${DIVISIONS} divisions x ${ITEMS_PER_DIVISION} items, ${CONCURRENCY} updates in flight; data directory ${dataDir}`);
+  if (stack.setting.s3) await startBucket(stack, dataDir);
+  const store = openStore(dataDir, stack.env);
+  if (stack.setting.s3 || many) summary.setting = { ...stack.setting, store: store.location, workerDataDirs: workerDirs };
 
-  const { plan, directory, cases } = await buildPlan(dataDir, summary);
+  const { plan, directory, cases } = await buildPlan(store, summary);
   const answering = cases.filter((c) => roleOf(c.assignment) === 'answer').length;
 
   log('starting the Temporal dev server and the SMTP sinks ...');
@@ -829,7 +987,7 @@ async function run(stack: Stack): Promise<void> {
     ui: false,
     log: (line) => {
       void appendFile(serverLog, `${line}\n`);
-      if (tearingDown) return;
+      if (stack.tearingDown) return;
       serverLines++;
       if (serverLines <= 10) log(`  [temporal] ${line}`);
       else if (serverLines === 11) log(`  [temporal] ... more in ${serverLog}`);
@@ -837,19 +995,26 @@ async function run(stack: Stack): Promise<void> {
   });
   stack.sink = await startSmtpSink({ sentDir });
   stack.floorSink = await startSmtpSink({ sentDir: floorDir });
-  await writeRunInfo(dataDir, {
-    pid: process.pid,
-    startedAt: new Date().toISOString(),
-    dataDir,
-    temporal: { address: stack.server.address, namespace: stack.server.namespace },
-    smtp: { host: stack.sink.host, port: stack.sink.port },
-  });
+  for (const dir of new Set([dataDir, ...workerDirs])) {
+    await mkdir(dir, { recursive: true });
+    stack.runDirs.push(dir);
+    await writeRunInfo(dir, {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      dataDir: dir,
+      temporal: { address: stack.server.address, namespace: stack.server.namespace },
+      smtp: { host: stack.sink.host, port: stack.sink.port },
+    });
+  }
   log(`  Temporal ${stack.server.address} (pid ${stack.server.pid}), SMTP ${stack.sink.url}, floor SMTP ${stack.floorSink.url}`);
-  log('starting the worker process (node client/bin.cjs worker) ...');
-  const workerStart = performance.now();
-  const worker = await startWorkerProcess(dataDir);
-  stack.worker = worker;
-  log(`  worker pid ${worker.child.pid} ready in ${fmtS(performance.now() - workerStart)}`);
+  for (const [i, dir] of workerDirs.entries()) {
+    const name = many ? `worker ${i + 1}` : 'worker';
+    log(`starting the ${name} process (node client/bin.cjs worker)${many ? ` on ${dir}` : ''} ...`);
+    const workerStart = performance.now();
+    const worker = await startWorkerProcess(stack, name, dir);
+    log(`  ${name} pid ${worker.child.pid} ready in ${fmtS(performance.now() - workerStart)}`);
+  }
+  const workers = stack.workers;
   stack.client = await connectClient({ address: stack.server.address, namespace: stack.server.namespace });
   const client = stack.client;
 
@@ -865,10 +1030,10 @@ async function run(stack: Stack): Promise<void> {
   const deadline = new Date(Date.now() + deadlineAfterS * 1000).toISOString();
   const season = planSeason(cases.filter((c) => roleOf(c.assignment) === 'answer'));
   log(`launching ${CYCLE_ID} (cycleWorkflow on task queue ${TASK_QUEUE}), deadline in ${deadlineAfterS} s with one reminder rung at it ...`);
-  const memory = startMemorySampler(worker.child.pid!);
+  const memory = startMemorySampler(workers.map((w) => w.child.pid!));
   memory.phase('launch');
-  const launchCpu = cpuMeter(worker.child.pid, stack.server.pid);
-  const launch = await launchCycle(client, dataDir, sentDir, worker, cases.length, deadline);
+  const launchCpu = cpuMeter(stack);
+  const launch = await launchCycle(client, store, sentDir, workers, cases.length, deadline);
   const launchCpuUse = launchCpu();
   const launchRatio = launch.ms / launchFloorMs;
   log(`  every request mail on disk after ${fmtS(launch.ms)} (snapshot at ${launch.snapshotMs === undefined ? '?' : fmtS(launch.snapshotMs)}, first mail at ${launch.firstMailMs === undefined ? '?' : fmtS(launch.firstMailMs)}); launch / floor = ${launchRatio.toFixed(2)}`);
@@ -883,15 +1048,15 @@ async function run(stack: Stack): Promise<void> {
 
   memory.phase('prepare');
   log(`preparing the season's returns: ${season.refusedFirst.size} refused first, ${season.sentBack.size} to be sent back, ${season.excused.size} excused, ${season.late.size} late ...`);
-  const { good, bad } = await prepareReturns(dataDir, sentDir, cases, season);
+  const { good, bad } = await prepareReturns(store, sentDir, cases, season);
   const lane = (id: string): Submission[] => [...(bad.has(id) ? [{ prepared: bad.get(id)!, expect: 'refused' as const }] : []), { prepared: good.get(id)!, expect: 'accepted' as const }];
   const onTime = [...good.keys()].filter((id) => !season.late.has(id));
 
   memory.phase('submit');
   log(`submitting: ${onTime.length} divisions, ${CONCURRENCY} in flight (a refused sheet first for ${season.refusedFirst.size}); ${season.excused.size} excused meanwhile ...`);
-  const submitCpu = cpuMeter(worker.child.pid, stack.server.pid);
+  const submitCpu = cpuMeter(stack);
   const [wave] = await Promise.all([
-    submitWave(client, worker, 'submit', onTime.map(lane), CONCURRENCY),
+    submitWave(client, workers, 'submit', onTime.map(lane), CONCURRENCY),
     pool([...season.excused], 4, async (id) => {
       await client.workflow.getHandle(divisionWorkflowId(CYCLE_ID, id)).signal(excuseSignal, { reason: 'ベンチマーク（5 %）', actor: ACTOR });
     }),
@@ -909,9 +1074,9 @@ async function run(stack: Stack): Promise<void> {
   const resubmitIds = [...season.sentBack].filter((id) => !season.late.has(id));
   log(`  ${resubmitIds.length} returns sent back in ${fmtS(sendBackMs)}; filling their second sheets (not measured) ...`);
   const resubmissions: PreparedReturn[] = [];
-  for (const id of resubmitIds) resubmissions.push(await fillAndStore(dataDir, cases.find((x) => x.divisionId === id)!, 2));
-  const resubmitCpu = cpuMeter(worker.child.pid, stack.server.pid);
-  const again = await submitWave(client, worker, 'resubmit', resubmissions.map((prepared) => [{ prepared, expect: 'accepted' }]), CONCURRENCY);
+  for (const id of resubmitIds) resubmissions.push(await fillAndStore(store, cases.find((x) => x.divisionId === id)!, 2));
+  const resubmitCpu = cpuMeter(stack);
+  const again = await submitWave(client, workers, 'resubmit', resubmissions.map((prepared) => [{ prepared, expect: 'accepted' }]), CONCURRENCY);
   const againCpu = resubmitCpu();
 
   memory.phase('ladder');
@@ -922,20 +1087,22 @@ async function run(stack: Stack): Promise<void> {
   log(`  first rung: ${rungs.total} mails, ${rungs.late} of them to the ${lateIds.length} late divisions (${fmtS(rungs.afterDeadlineMs)} after the deadline)`);
 
   memory.phase('late');
-  const lateCpuMeter = cpuMeter(worker.child.pid, stack.server.pid);
-  const late = await submitWave(client, worker, 'late, one in flight', lateIds.filter((id) => good.has(id)).map(lane), 1);
+  const lateCpuMeter = cpuMeter(stack);
+  const late = await submitWave(client, workers, 'late, one in flight', lateIds.filter((id) => good.has(id)).map(lane), 1);
   const lateCpu = lateCpuMeter();
 
   // The checkers exist now; the SMTP sinks run in the bench's own process.
-  const checkerPids = descendantsOf(worker.child.pid!);
+  const checkerPids = workers.flatMap((w) => descendantsOf(w.child.pid!));
   const affinities: Record<string, string> = {
     'bench + SMTP sinks': affinityOf('self'),
-    worker: affinityOf(worker.child.pid!),
+    ...Object.fromEntries(workers.map((w) => [w.name, affinityOf(w.child.pid!)])),
     [`checkers (${checkerPids.length})`]: [...new Set(checkerPids.map(affinityOf))].join(' ') || 'none running',
     'dev server': affinityOf(stack.server.pid!),
+    ...(stack.s3 ? { 'S3 server': affinityOf(stack.s3.pid) } : {}),
   };
   const checks = wave.latencies.length + again.latencies.length + late.latencies.length;
   const checkCpu = waveCpu.workerCpuSeconds + againCpu.workerCpuSeconds + lateCpu.workerCpuSeconds;
+  const s3CheckCpu = total([waveCpu, againCpu, lateCpu].map((c) => c.s3ServerCpuSeconds ?? 0));
   const updates = wave.latencies.length + again.latencies.length;
   const busyMs = wave.ms + again.ms;
   const sorted = [...wave.latencies, ...again.latencies].sort((a, b) => a - b);
@@ -960,6 +1127,7 @@ async function run(stack: Stack): Promise<void> {
     excused: season.excused.size,
     rungMails: rungs,
     workerCpuSecondsPerCheck: Number((checkCpu / checks).toFixed(4)),
+    ...(stack.s3 ? { s3ServerCpuSecondsPerCheck: Number((s3CheckCpu / checks).toFixed(4)) } : {}),
     unexpected: unexpected.length,
     failed: failed.length,
     errors: [...unexpected, ...failed].slice(0, 20),
@@ -968,8 +1136,8 @@ async function run(stack: Stack): Promise<void> {
   memory.phase('close');
   log(`closing ${CYCLE_ID} with the closeCycle update ...`);
   const before = (await listSentMail(sentDir)).length;
-  const closeCpu = cpuMeter(worker.child.pid, stack.server.pid);
-  const close = await closeCycle(client.workflow.getHandle(CYCLE_ID), sentDir, worker, before);
+  const closeCpu = cpuMeter(stack);
+  const close = await closeCycle(client.workflow.getHandle(CYCLE_ID), sentDir, workers, before);
   const closeCpuUse = closeCpu();
   const sentMail = await listSentMail(sentDir);
   const resultFiles = sentMail.slice(before);
@@ -1003,8 +1171,9 @@ async function run(stack: Stack): Promise<void> {
   const largest = (all: readonly HistoryFigure[], by: 'events' | 'bytes') => all.reduce<HistoryFigure | undefined>((a, b) => (!a || b[by] > a[by] ? b : a), undefined);
   const kinds = { cycle: h.cycleRuns, division: h.divisions, archive: h.archive ? [h.archive] : [] };
   const largestOf = Object.fromEntries(Object.entries(kinds).map(([kind, all]) => [kind, { events: largest(all, 'events')?.events ?? 0, bytes: largest(all, 'bytes')?.bytes ?? 0 }]));
-  const workerMemory = memoryOf(worker.child.pid);
+  const workerMemory = workers.map((w) => memoryOf(w.child.pid));
   const serverMemory = memoryOf(stack.server.pid);
+  const s3Memory = stack.s3 && memoryOf(stack.s3.pid);
   const benchMemory = memoryOf(process.pid);
   const divisionTroubles = sumCounts(h.divisions.map((d) => d.troubles));
   const cycleTroubles = sumCounts(h.cycleRuns.map((d) => d.troubles));
@@ -1024,15 +1193,17 @@ async function run(stack: Stack): Promise<void> {
     workerAndCheckersPeakRssBytes: peak.bytes,
     peakPhase: peak.phase,
     peakRssByPhase: peak.byPhase,
-    workerPeakRssBytes: workerMemory?.peak ?? null,
+    workerPeakRssBytes: many ? workerMemory.map((m) => m?.peak ?? null) : (workerMemory[0]?.peak ?? null),
+    ...(many ? { perWorkerPeakRss: workers.map((w, i) => ({ worker: w.name, dataDir: w.dataDir, ...peak.perWorker[i]! })) } : {}),
     devServerPeakRssBytes: serverMemory?.peak ?? null,
+    ...(stack.s3 ? { s3ServerPeakRssBytes: s3Memory?.peak ?? null } : {}),
     benchProcessPeakRssBytes: benchMemory?.peak ?? null,
     workerMemoryMib: WORKER_MEMORY_MB,
-    cachedWorkflows: worker.cachedWorkflows ?? null,
+    cachedWorkflows: many ? workers.map((w) => w.cachedWorkflows ?? null) : (workers[0]!.cachedWorkflows ?? null),
   };
   summary.affinity = affinities;
-  summary.workerStderrLines = worker.stderrLines.length;
-  summary.workerStderrFirst = worker.stderrLines.slice(0, 10);
+  summary.workerStderrLines = total(workers.map((w) => w.stderrLines.length));
+  summary.workerStderrFirst = workers.flatMap((w) => w.stderrLines.map((line) => (many ? `[${w.name}] ${line}` : line))).slice(0, 10);
   summary.temporalServerLogLines = serverLines;
 
   const share = (value: number, limit: number) => `${((100 * value) / limit).toFixed(1)} %`;
@@ -1047,7 +1218,8 @@ async function run(stack: Stack): Promise<void> {
   const rows: Array<[string, string]> = [
     ['size', `${DIVISIONS} divisions x ${ITEMS_PER_DIVISION} items = ${plan.items.length} items`],
     ['CPU affinity', Object.entries(affinities).map(([k, v]) => `${k} ${v}`).join(', ')],
-    ['worker memory / workflows cached', `${WORKER_MEMORY_MB} MiB (TORIMATOME_WORKER_MEMORY_MB) / up to ${worker.cachedWorkflows}`],
+    ...(stack.s3 ? [['run store', `${store.location} (SeaweedFS, pid ${stack.s3.pid}); ${workers.length} workers, each on a data directory of its own`] as [string, string]] : []),
+    ['worker memory / workflows cached', `${WORKER_MEMORY_MB} MiB (TORIMATOME_WORKER_MEMORY_MB)${many ? ' each' : ''} / up to ${workers.map((w) => w.cachedWorkflows).join(' + ')}`],
     ['season', `${answering} answering: ${season.refusedFirst.size} refused first, ${resubmitIds.length} sent back and resubmitted, ${season.excused.size} excused, ${lateIds.length} late`],
     ['launch: all request mails on disk', `${fmtS(launch.ms)} (snapshot ${launch.snapshotMs === undefined ? '?' : fmtS(launch.snapshotMs)}, first mail ${launch.firstMailMs === undefined ? '?' : fmtS(launch.firstMailMs)})`],
     ['launch floor (write + mail loop)', fmtS(launchFloorMs)],
@@ -1055,7 +1227,8 @@ async function run(stack: Stack): Promise<void> {
     [`submit at ${CONCURRENCY} in flight`, `${updates} updates in ${fmtS(busyMs)}: ${((updates * 1000) / busyMs).toFixed(1)}/s (target >= 40)`],
     [`submit p50 / p95 / max at ${CONCURRENCY}`, `${p50.toFixed(0)} / ${p95.toFixed(0)} / ${max.toFixed(0)} ms (target p95 <= 1000)`],
     ['submit p50 / p95, one in flight', `${percentile(single, 0.5).toFixed(0)} / ${percentile(single, 0.95).toFixed(0)} ms over ${single.length} (target p95 <= 150)`],
-    ['worker CPU per check (+ checkers)', `${((checkCpu / checks) * 1000).toFixed(1)} ms over ${checks} checks`],
+    [`${workersLabel(workers.length)} CPU per check (+ checkers)`, `${((checkCpu / checks) * 1000).toFixed(1)} ms over ${checks} checks`],
+    ...(stack.s3 ? [['S3 server CPU per check', `${((s3CheckCpu / checks) * 1000).toFixed(1)} ms`] as [string, string]] : []),
     ['send-backs', `${resubmitIds.length} in ${fmtS(sendBackMs)}`],
     ['first rung', `${rungs.total} mails, ${rungs.late} / ${lateIds.length} late divisions`],
     ['unexpected outcomes / failed', `${unexpected.length} / ${failed.length}`],
@@ -1063,13 +1236,15 @@ async function run(stack: Stack): Promise<void> {
     ['close floor (read, table, same mails)', fmtS(closeFloorMs)],
     ['close / floor', `${closeRatio.toFixed(2)} (target <= 1.5)`],
     ['result mail', `${mib(resultBytes)} in all, ${(resultBytes / Math.max(1, resultMails) / 1024).toFixed(1)} KB per respondent (target <= 100 KB)`],
-    ['CPU during launch', showCpu(launchCpuUse)],
-    ['CPU during submit', showCpu(waveCpu)],
-    ['CPU during close', showCpu(closeCpuUse)],
-    ['worker + checkers peak RSS (sampled)', `${mib(peak.bytes)} during ${peak.phase} (target <= 1024 MiB)`],
-    ['worker peak RSS (VmHWM)', workerMemory ? mib(workerMemory.peak) : '?'],
+    ['CPU during launch', showCpu(launchCpuUse, workers.length)],
+    ['CPU during submit', showCpu(waveCpu, workers.length)],
+    ['CPU during close', showCpu(closeCpuUse, workers.length)],
+    [`${workersLabel(workers.length)} + checkers peak RSS (sampled)`, `${mib(peak.bytes)} during ${peak.phase}${many ? ', all together' : ' (target <= 1024 MiB)'}`],
+    ...(many ? [['each worker + checkers peak RSS (sampled)', `${eachWorker(workers, (_, i) => `${mib(peak.perWorker[i]!.bytes)} during ${peak.perWorker[i]!.phase}`)} (target <= 1024 MiB each)`] as [string, string]] : []),
+    ['worker peak RSS (VmHWM)', eachWorker(workers, (_, i) => (workerMemory[i] ? mib(workerMemory[i].peak) : '?'))],
     ['peak RSS by phase: tree / worker', Object.entries(peak.byPhase).map(([name, p]) => `${name} ${mib(p.tree)} / ${mib(p.worker)}`).join(', ')],
     ['dev server / bench process peak RSS', `${serverMemory ? mib(serverMemory.peak) : '?'} / ${benchMemory ? mib(benchMemory.peak) : '?'}`],
+    ...(stack.s3 ? [['S3 server peak RSS (VmHWM)', s3Memory ? mib(s3Memory.peak) : '?'] as [string, string]] : []),
     ...Object.entries(largestOf).map(([kind, l]): [string, string] => [
       `largest ${kind} history`,
       `${l.events} events (${share(l.events, HISTORY_WARN_EVENTS)} of ${HISTORY_WARN_EVENTS}), ${l.bytes} bytes (${share(l.bytes, HISTORY_WARN_BYTES)} of 10 MiB) (target <= 25 %)`,
@@ -1078,12 +1253,26 @@ async function run(stack: Stack): Promise<void> {
     ['task timeouts/failures: cycle', showCounts(cycleTroubles)],
     ['task timeouts/failures: divisions', showCounts(divisionTroubles)],
     ['mail on disk: requests / results', `${mib(requestBytes)} / ${mib(resultBytes)}`],
-    ['worker stderr lines / server log lines', `${worker.stderrLines.length} / ${serverLines}`],
+    ['worker stderr lines / server log lines', `${eachWorker(workers, (w) => String(w.stderrLines.length))} / ${serverLines}`],
     ['season as planned, all closed, all mailed', ok ? 'yes' : 'NO'],
   ];
   process.stdout.write(`\nsummary\n${table(rows)}\n\n`);
   log(`result written to ${resultFile}`);
   if (!ok) throw new BenchError('the season did not complete as planned: see the unexpected / failed / missing counts above');
+  return {
+    launchMs: launch.ms,
+    launchFloorMs,
+    submitPerSecond: (updates * 1000) / busyMs,
+    submitP95Ms: p95,
+    singleP95Ms: percentile(single, 0.95),
+    closeMs: close.ms,
+    closeFloorMs,
+    cpuPerCheckMs: (checkCpu / checks) * 1000,
+    storeCpuPerCheckMs: ((checkCpu + s3CheckCpu) / checks) * 1000,
+    peakRssBytes: peak.bytes,
+    peakRssPerWorkerBytes: Math.max(...peak.perWorker.map((p) => p.bytes)),
+    s3PeakRssBytes: s3Memory?.peak,
+  };
 }
 
 /** Every process of the bench on two cores, as CI has: the bench runs itself again under `taskset -c 0,1` unless it already is. */
@@ -1095,26 +1284,94 @@ function pinToTwoCores(): boolean {
   return true;
 }
 
+/** A figure the comparison shows: how it is read off a run, and how it is written. */
+const COMPARED: Array<[string, (h: Headline) => number | undefined, (value: number) => string]> = [
+  ['launch: all request mails on disk', (h) => h.launchMs, fmtS],
+  ['launch floor (write + mail loop)', (h) => h.launchFloorMs, fmtS],
+  ['launch / floor', (h) => h.launchMs / h.launchFloorMs, (r) => r.toFixed(2)],
+  [`submit rate at ${CONCURRENCY} in flight`, (h) => h.submitPerSecond, (r) => `${r.toFixed(1)}/s`],
+  [`submit p95 at ${CONCURRENCY} in flight`, (h) => h.submitP95Ms, (ms) => `${ms.toFixed(0)} ms`],
+  ['submit p95, one in flight', (h) => h.singleP95Ms, (ms) => `${ms.toFixed(0)} ms`],
+  ['close (consolidate + result mails)', (h) => h.closeMs, fmtS],
+  ['close floor (read, table, same mails)', (h) => h.closeFloorMs, fmtS],
+  ['close / floor', (h) => h.closeMs / h.closeFloorMs, (r) => r.toFixed(2)],
+  ['worker CPU per check (+ checkers, all workers)', (h) => h.cpuPerCheckMs, (ms) => `${ms.toFixed(1)} ms`],
+  ['  the same + S3 server', (h) => h.storeCpuPerCheckMs, (ms) => `${ms.toFixed(1)} ms`],
+  ['peak RSS, all workers + checkers (sampled)', (h) => h.peakRssBytes, mib],
+  ['peak RSS, one worker + checkers (sampled)', (h) => h.peakRssPerWorkerBytes, mib],
+  ['S3 server peak RSS (VmHWM)', (h) => h.s3PeakRssBytes, mib],
+];
+
+/**
+ * The headline figures of the runs of one invocation side by side, with the ratio of the second
+ * to the first: what the bucket and the second worker cost, on the same machine at the same time.
+ */
+async function printComparison(runs: ReadonlyArray<{ stack: Stack; headline: Headline }>): Promise<void> {
+  const [first, second] = runs as [{ stack: Stack; headline: Headline }, { stack: Stack; headline: Headline }];
+  const cells = COMPARED.map(([name, read, show]) => {
+    const [a, b] = [read(first.headline), read(second.headline)];
+    const ratio = a !== undefined && b !== undefined && a > 0 ? (b / a).toFixed(2) : '-';
+    return [name, a === undefined ? '-' : show(a), b === undefined ? '-' : show(b), ratio];
+  });
+  const header = ['', first.stack.setting.name, second.stack.setting.name, 'two / one'];
+  const widths = header.map((_, i) => Math.max(...[header, ...cells].map((row) => row[i]!.length)));
+  const line = (row: string[]) => `  ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('   ')}`;
+  const cpu = cpus();
+  process.stdout.write(
+    [
+      '',
+      `comparison: the same season run ${runs.length} times in one invocation (${DIVISIONS} divisions x ${ITEMS_PER_DIVISION} items, ${CONCURRENCY} in flight)`,
+      `  machine: ${cpu.length} cores (${cpu[0]?.model ?? '?'}), node ${process.version}; every process pinned to cores ${affinityOf('self')} (taskset -c 0,1); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `  rate: higher is better; every other figure: lower is better`,
+      '',
+      line(header),
+      ...cells.map(line),
+      '',
+      '',
+    ].join('\n'),
+  );
+  const file = join(second.stack.dataDir!, 'bench-comparison.json');
+  const figures = Object.fromEntries(COMPARED.map(([name, read]) => [name.trim(), { [first.stack.setting.name]: read(first.headline) ?? null, [second.stack.setting.name]: read(second.headline) ?? null }]));
+  await writeFile(file, `${JSON.stringify({ runs: runs.map((r) => ({ ...r.stack.setting, dataDir: r.stack.dataDir })), figures }, null, 2)}\n`);
+  log(`comparison written to ${file}`);
+}
+
 async function main(): Promise<void> {
   if (pinToTwoCores()) return;
-  const stack: Stack = {};
+  let stack: Stack | undefined;
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) return;
     interrupted = true;
     log(`${signal}: stopping ...`);
-    void teardown(stack).finally(() => process.exit(130));
+    void (stack ? teardown(stack) : Promise.resolve()).finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const done: Array<{ stack: Stack; headline: Headline }> = [];
   try {
-    await run(stack);
-  } catch (err) {
-    process.exitCode = 1;
-    log(`BENCHMARK FAILED: ${err instanceof BenchError ? err.message : ((err as Error).stack ?? String(err))}`);
-    if (stack.dataDir) log(`data directory kept for inspection: ${stack.dataDir}`);
+    for (const [i, setting] of SETTINGS.entries()) {
+      const current = (stack = newStack(setting));
+      const which = SETTINGS.length === 1 ? '' : ` in run ${i + 1} of ${SETTINGS.length} (${setting.name})${i + 1 < SETTINGS.length ? '; the next run was not started' : ''}`;
+      if (SETTINGS.length > 1) log(`run ${i + 1} of ${SETTINGS.length}: ${setting.name}, on a stack of its own`);
+      try {
+        done.push({ stack: current, headline: await run(current) });
+      } catch (err) {
+        process.exitCode = 1;
+        log(`BENCHMARK FAILED${which}: ${err instanceof BenchError ? err.message : ((err as Error).stack ?? String(err))}`);
+        if (current.dataDir) log(`data directory kept for inspection: ${current.dataDir}`);
+        break;
+      } finally {
+        if (!interrupted) await teardown(current);
+      }
+    }
+    if (done.length > 1) {
+      await printComparison(done).catch((err: Error) => {
+        process.exitCode = 1;
+        log(`BENCHMARK FAILED writing the comparison: ${err.stack ?? String(err)}`);
+      });
+    }
   } finally {
-    if (!interrupted) await teardown(stack);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
