@@ -12,6 +12,7 @@ import { recordDropped } from './dropped-mail';
 import { type DropReason, headerValues, judgeSender } from './mail-sender';
 import { cityDomainsFor, type InboundSettings, isReturnAddress, replyAddress, returnAddressFor, tagOf } from './return-address';
 import { findTagTarget, pageToken, returnTag, type ReturnTarget } from './return-tokens';
+import { readJson } from '../store/object-store';
 import { openStore } from '../store/open-store';
 
 /**
@@ -90,10 +91,9 @@ export async function handleReply(deps: ReplyDeps, raw: Buffer, envelope: ReplyE
   const messageId = mail.messageId ?? `<sha256-${sha256(raw)}@torimatome.invalid>`;
   const key = sha256(messageId);
   const store = openStore(deps.dataDir);
-  const found = await store.get(inboundKey(key, 'json'));
-  if (found) {
+  const earlier = await readJson<InboundRecord>(store, inboundKey(key, 'json'));
+  if (earlier) {
     deps.log(`mail ${messageId}: already taken, not again`);
-    const earlier = JSON.parse(found.data.toString('utf8')) as InboundRecord;
     return { disposition: 'duplicate', dropped: earlier.dropped, target: earlier.target };
   }
   const record = async (outcome: ReplyOutcome & { from: string; answerFailed?: string }): Promise<ReplyOutcome> => {

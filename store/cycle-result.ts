@@ -1,7 +1,7 @@
 import { Plan, serializePlan } from '../domain/plan';
 import type { CloseResult, CycleStatus } from '../workflows/definitions';
 import { cycleKeys } from './file-store';
-import type { ObjectStore } from './object-store';
+import { type ObjectStore, readJson } from './object-store';
 
 /**
  * What a close leaves in the run store: the result (written last, so its presence says the
@@ -37,9 +37,4 @@ export async function readConsolidatedPlan(store: ObjectStore, cycleId: string):
   const found = await readJson<unknown>(store, key);
   if (found === undefined) throw new Error(`${key} is not in the ${store.location}`);
   return Plan.parse(found);
-}
-
-async function readJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
-  const found = await store.get(key);
-  return found && (JSON.parse(found.data.toString('utf8')) as T);
 }

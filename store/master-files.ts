@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DivisionDirectory } from '../domain/division-directory';
 import { Plan, serializePlan } from '../domain/plan';
-import { type ObjectStore, StaleVersion } from './object-store';
+import { type ObjectStore, untilWritten } from './object-store';
 
 /**
  * The plan master and the division directory in use, kept in the run store under `plan/`. A
@@ -91,16 +91,12 @@ export async function saveDirectory(store: ObjectStore, directory: DivisionDirec
 
 /** Changes the plan master in use from what it is now, reading it again when another writer came first. */
 export async function updatePlan(store: ObjectStore, change: (current: Plan) => Plan): Promise<Plan> {
-  for (;;) {
+  return untilWritten(async () => {
     const { plan, version } = await loadPlan(store);
     const next = change(plan);
-    try {
-      await savePlan(store, next, version);
-      return next;
-    } catch (err) {
-      if (!(err instanceof StaleVersion)) throw err;
-    }
-  }
+    await savePlan(store, next, version);
+    return next;
+  });
 }
 
 /** Writes through a temporary file and a rename, so a reader never sees half a file. */

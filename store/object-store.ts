@@ -43,6 +43,27 @@ export class StaleVersion extends Error {
   }
 }
 
+/** The JSON object under `key`, or undefined when there is nothing there. */
+export async function readJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
+  const found = await store.get(key);
+  return found && (JSON.parse(found.data.toString('utf8')) as T);
+}
+
+/**
+ * Runs a read-change-write until it lands: `change` reads what it changes with its version and
+ * writes over that version; another writer in between makes it throw `StaleVersion`, and it is
+ * run again on what that writer left.
+ */
+export async function untilWritten<T>(change: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await change();
+    } catch (err) {
+      if (!(err instanceof StaleVersion)) throw err;
+    }
+  }
+}
+
 /** A key is a relative path of plain segments: nothing that could leave the store's root. */
 export function checkKey(key: string): string {
   const segments = key.split('/');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cycleKeys } from './file-store';
-import type { ObjectStore } from './object-store';
+import { type ObjectStore, readJson } from './object-store';
 
 /**
  * A cycle's outbox: one record per mail sent, under a key that says what the mail is, so that
@@ -86,8 +86,8 @@ export const OutboxRecord = z.object({
 export type OutboxRecord = z.infer<typeof OutboxRecord>;
 
 export async function readOutboxRecord(store: ObjectStore, cycleId: string, key: string): Promise<OutboxRecord | undefined> {
-  const found = await store.get(cycleKeys(cycleId).outboxRecord(key));
-  return found && OutboxRecord.parse(JSON.parse(found.data.toString('utf8')));
+  const found = await readJson<unknown>(store, cycleKeys(cycleId).outboxRecord(key));
+  return found === undefined ? undefined : OutboxRecord.parse(found);
 }
 
 /** The first record of a mail is the one kept: a second worker that sent it too does not hide the first. */
@@ -108,8 +108,7 @@ export interface MailFailure {
 /** Counts one more failure of a mail, keeping when it first failed. */
 export async function recordMailFailure(store: ObjectStore, cycleId: string, failed: { key: string; to: string[]; error: string }, now = new Date().toISOString()): Promise<void> {
   const key = cycleKeys(cycleId).mailFailure(failed.key);
-  const found = await store.get(key);
-  const earlier = found && (JSON.parse(found.data.toString('utf8')) as MailFailure);
+  const earlier = await readJson<MailFailure>(store, key);
   const record: MailFailure = { ...failed, firstFailedAt: earlier?.firstFailedAt ?? now, lastFailedAt: now, failures: (earlier?.failures ?? 0) + 1 };
   await store.put(key, `${JSON.stringify(record, null, 2)}\n`);
 }
@@ -120,6 +119,6 @@ export async function clearMailFailure(store: ObjectStore, cycleId: string, key:
 
 export async function mailFailures(store: ObjectStore, cycleId: string): Promise<MailFailure[]> {
   const keys = await store.list(`${cycleKeys(cycleId).mailFailures}/`);
-  const found = await Promise.all(keys.map((key) => store.get(key)));
-  return found.flatMap((f) => (f ? [JSON.parse(f.data.toString('utf8')) as MailFailure] : []));
+  const found = await Promise.all(keys.map((key) => readJson<MailFailure>(store, key)));
+  return found.flatMap((f) => (f ? [f] : []));
 }

@@ -2,7 +2,7 @@ import type { StatusMark } from '../domain/status-mark';
 import type { ReturnProblem } from '../sheets/return-problems';
 import type { ReturnSubmission } from '../workflows/definitions';
 import { cycleKeys } from './file-store';
-import type { ObjectStore } from './object-store';
+import { type ObjectStore, readJson } from './object-store';
 
 /** What the run store keeps of each attempt: the file, the check, the answers. */
 export interface ReturnRecord {
@@ -30,8 +30,7 @@ export async function writeReturnRecord(store: ObjectStore, cycleId: string, div
 
 /** A division's record of one attempt, if that attempt was checked. */
 export async function findReturnRecord(store: ObjectStore, cycleId: string, divisionId: string, attempt: number): Promise<ReturnRecord | undefined> {
-  const found = await store.get(cycleKeys(cycleId).returnRecord(divisionId, attempt));
-  return found && (JSON.parse(found.data.toString('utf8')) as ReturnRecord);
+  return readJson<ReturnRecord>(store, cycleKeys(cycleId).returnRecord(divisionId, attempt));
 }
 
 export async function readReturnRecord(store: ObjectStore, cycleId: string, divisionId: string, attempt: number): Promise<ReturnRecord> {

@@ -5,7 +5,7 @@ import { DivisionDirectory } from '../domain/division-directory';
 import { Plan, periodYears } from '../domain/plan';
 import { cycleKeys } from './file-store';
 import { loadDirectory, loadPlan } from './master-files';
-import { type ObjectStore, StaleVersion } from './object-store';
+import { type ObjectStore, untilWritten } from './object-store';
 
 /**
  * What a cycle was launched from: the plan master and directory as they were, and who answers
@@ -87,14 +87,10 @@ async function readSnapshot(store: ObjectStore, cycleId: string): Promise<{ vers
  */
 export async function moveItem(store: ObjectStore, cycleId: string, move: Omit<Reassignment, 'from' | 'at'>): Promise<{ from: string; fromStillAnswers: boolean }> {
   // Written over the version read: a move made meanwhile by another process is read and kept.
-  for (;;) {
+  return untilWritten(async () => {
     const { version, snapshot } = await readSnapshot(store, cycleId);
-    try {
-      return await moveIn(store, snapshot, version, move);
-    } catch (err) {
-      if (!(err instanceof StaleVersion)) throw err;
-    }
-  }
+    return moveIn(store, snapshot, version, move);
+  });
 }
 
 async function moveIn(store: ObjectStore, snapshot: CycleSnapshot, version: string, move: Omit<Reassignment, 'from' | 'at'>): Promise<{ from: string; fromStillAnswers: boolean }> {
