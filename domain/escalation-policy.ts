@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type DivisionDirectory, departmentOf, divisionById } from './division-directory';
+import { issuePath } from './issue-path';
 
 /**
  * The reminder and escalation ladder of a cycle (督促・エスカレーション): which mails go out
@@ -199,11 +200,6 @@ function deepFreeze<T>(value: T): T {
  * overdue notice the business day after it, then the department head 3 business days later
  * and the reform office's head 5 business days after that; 09:00; 年末年始 closed. */
 export const DEFAULT_ESCALATION_POLICY: EscalationPolicy = deepFreeze(EscalationPolicy.parse({}));
-
-/** Where a problem is, as an operator would look for it in the policy JSON: `rungs[2].cc`. */
-function issuePath(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
-}
 
 /**
  * Parses operator input, or throws one Error that lists every problem with its place, e.g.
