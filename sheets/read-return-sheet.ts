@@ -1,5 +1,7 @@
 /** Reading a division's filled return sheet back, cell by cell, with what is wrong with it. */
 import ExcelJS from 'exceljs';
+import { ARAO_COLLECTION } from '../domain/arao-collection';
+import { textFieldLimit } from '../domain/collection-definition';
 import { readStatusMark, type StatusMark } from '../domain/status-mark';
 import { columnHeader, readPositiveInteger, type Unreadable } from '../master/plan-table';
 import { FORMULA_CELL, readXlsxCell } from '../master/xlsx-cell';
@@ -35,8 +37,8 @@ export interface ReturnReading {
   drafts?: ReturnAnswer[];
 }
 
-/** Longest status text taken, in characters: the seed's longest is 607, and the table prints each on an A3 page. */
-export const STATUS_TEXT_MAX_LENGTH = 2000;
+/** Longest status text taken, in characters, as Arao's definition says. */
+export const STATUS_TEXT_MAX_LENGTH = textFieldLimit(ARAO_COLLECTION, 'statusText');
 /** Problems listed one by one; past that, one more says how many were left out (a return record must stay small). */
 export const MAX_LISTED_PROBLEMS = 50;
 

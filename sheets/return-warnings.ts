@@ -6,12 +6,13 @@
 import { fiscalYearCode, parseFiscalYear } from '../domain/fiscal-year';
 import { type Plan, type PlanItem, periodYears } from '../domain/plan';
 import { CONTINUE, type ScheduleEntry } from '../domain/schedule';
-import type { StatusMark } from '../domain/status-mark';
+import { ratingRank } from '../domain/collection-definition';
+import { STATUS_SCALE } from '../domain/status-mark';
 import type { ReturnAnswer } from './read-return-sheet';
 import { cellProblem, RETURN_WARNINGS, type ReturnProblem, SHORT_TEXT } from './return-problems';
 import { itemRows, type SheetItem, sheetLayout, sheetShape } from './return-sheet-layout';
 
-const RANK: Partial<Record<StatusMark, number>> = { '○': 3, '△': 2, '×': 1 };
+const rank = (mark: string) => ratingRank(STATUS_SCALE, mark) ?? 0;
 
 /** What the schedule says for the year: its own entry, or the one an arrow continues. */
 export function scheduledEntry(plan: Plan, item: PlanItem, year: string): ScheduleEntry {
@@ -37,7 +38,7 @@ export function findWarnings(plan: Plan, year: string, items: readonly SheetItem
     const mark = cell(layout.markColumn, answer.no);
     const text = cell(layout.statusTextColumn, answer.no);
     const before = item.marks[previous] ?? '';
-    if ((RANK[answer.mark] ?? 0) > 0 && (RANK[answer.mark] ?? 0) < (RANK[before] ?? 0)) {
+    if (rank(answer.mark) > 0 && rank(answer.mark) < rank(before)) {
       warnings.push(cellProblem(RETURN_WARNINGS.markBackwards, mark, before, answer.mark));
     }
     const scheduled = scheduledEntry(plan, item, year);
