@@ -13,7 +13,7 @@ const FieldId = z
   .regex(/^[a-z][A-Za-z0-9]{0,39}$/, { error: (issue) => `名前（id）「${String(issue.input)}」は半角英数字で、英小文字から始めてください` });
 
 /** Longest text a spreadsheet cell holds (Excel's limit). */
-export const CELL_TEXT_LIMIT = 32767;
+const CELL_TEXT_LIMIT = 32767;
 
 export const RatingValue = z.strictObject({
   /** What the division enters in the cell: `○`, `S`, `完了`. */
@@ -93,8 +93,9 @@ export const TargetActualField = z.strictObject({
   warnRateAbove: Bound.default(100),
 });
 
-const FIELD_KINDS = ['rating', 'text', 'number', 'targetActual'] as const;
-export const CollectionField = z.discriminatedUnion('kind', [TextField, RatingField, NumberField, TargetActualField], {
+const FIELD_SCHEMAS = [RatingField, TextField, NumberField, TargetActualField] as const;
+const FIELD_KINDS = FIELD_SCHEMAS.map((schema) => schema.shape.kind.value);
+export const CollectionField = z.discriminatedUnion('kind', FIELD_SCHEMAS, {
   error: (issue) =>
     issue.code === 'invalid_union' ? `項目の種類（kind）「${String((issue.input as { kind?: unknown } | undefined)?.kind)}」は使えません（${FIELD_KINDS.join(', ')}）` : undefined,
 });
@@ -102,7 +103,6 @@ export type CollectionField = z.infer<typeof CollectionField>;
 
 /** The plan's own columns a table may show. */
 export const PLAN_COLUMNS = ['no', 'area', 'policy', 'initiative', 'overview', 'schedule', 'divisions'] as const;
-export type PlanColumnName = (typeof PLAN_COLUMNS)[number];
 
 export const TableColumn = z.union(
   [
@@ -218,14 +218,9 @@ export function parseCollectionDefinition(input: unknown): CollectionDefinition 
   );
 }
 
-/** The values of a scale that are ranked, best first (the not-yet-due value is not). */
-export function rankedValues(scale: RatingScale): RatingValue[] {
-  return scale.values.filter((value) => value.symbol !== scale.notYetDue);
-}
-
 /** How good a symbol is on its scale: higher is better; undefined for blank, not-yet-due and unknown. */
 export function ratingRank(scale: RatingScale, symbol: string): number | undefined {
-  const ranked = rankedValues(scale);
+  const ranked = scale.values.filter((value) => value.symbol !== scale.notYetDue);
   const at = ranked.findIndex((value) => value.symbol === symbol);
   return at < 0 ? undefined : ranked.length - at;
 }
@@ -261,7 +256,7 @@ export function achievementRate(field: Extract<CollectionField, { kind: 'targetA
   const [numerator, denominator] = field.lowerIsBetter ? [target, actual] : [actual, target];
   if (target === 0 || denominator === 0) return undefined;
   const scale = 10 ** field.rateDecimals;
-  // Scaled in integers first, so that 2.675 rounds as written and not as its binary neighbour.
+  // Cut to 12 significant digits before rounding, so that a rate of 1.005 rounds as the decimal it is, not as 1.00499… in binary.
   const raw = Number(((numerator / denominator) * 100 * scale).toPrecision(12));
   const rounded = field.rateRounding === 'floor' ? Math.floor(raw) : field.rateRounding === 'ceil' ? Math.ceil(raw) : Math.round(raw);
   return rounded / scale;
