@@ -5,9 +5,9 @@ import { archiveWorkflowId, divisionWorkflowId, TASK_QUEUE } from '../domain/wor
 import { archiveCycle, CycleNotFinished } from '../audit/archive';
 import { loadSigningKey } from '../audit/signing-key';
 import { divisionById } from '../domain/division-directory';
-import type { StatusMark } from '../domain/status-mark';
+import type { AnswerValues } from '../domain/collection-definition';
 import { updatePlan } from '../store/master-files';
-import { consolidatePlan, type MarkSummary, markSummary, writeConsolidatedCsv, writeConsolidatedWorkbook } from '../sheets/consolidated-table';
+import { type AreaSummary, areaSummary, consolidatePlan, writeConsolidatedCsv, writeConsolidatedWorkbook } from '../sheets/consolidated-table';
 import { Plan } from '../domain/plan';
 import type { CheckerPool } from '../sheets/checker-pool';
 import { readReturnFile } from '../sheets/read-return-file';
@@ -27,6 +27,7 @@ import { MAX_SMTP_CONNECTIONS, type MailReceipt, type Mailer } from './mailer';
 import { concurrently } from './concurrently';
 import { createAddressBook } from './address-book';
 import { type CycleSnapshot, loadSnapshot, moveItem, takeSnapshot } from '../store/snapshot';
+import { yearAnswerText } from '../master/plan-table';
 import { buildSheet, sheetItems, sheetName } from './division-sheet';
 import { type ReturnRecord, readReturnRecord, writeReturnRecord } from '../store/return-record';
 import { readCloseResult, readConsolidatedPlan, writeCloseResult, writeConsolidatedPlan } from '../store/cycle-result';
@@ -168,6 +169,7 @@ export function createActivities({ dataDir, store = openStore(dataDir), mailer, 
         divisionName: division.name,
         sheetVersion: input.sheetVersion,
         items,
+        definition: snapshot.plan.definition,
       }, checkers);
       // 説明 written in the sheet, and those given with the submission, which win.
       const fromSheet = Object.fromEntries(reading.answers.flatMap((a) => (a.explanation ? [[String(a.no), a.explanation]] : [])));
@@ -195,7 +197,7 @@ export function createActivities({ dataDir, store = openStore(dataDir), mailer, 
       const snapshot = await loadSnapshot(store, input.cycleId);
       const returned = await readReturnRecord(store, input.cycleId, input.divisionId, input.attempt);
       // The division gets its own answers back, so it fixes what was commented and nothing else.
-      const answers = Object.fromEntries(returned.answers.map((a) => [a.no, { mark: a.mark, statusText: a.statusText }]));
+      const answers = Object.fromEntries(returned.answers.map((a) => [a.no, a.values]));
       const data = await buildSheet(snapshot, input.divisionId, input.sheetVersion, input.deadline, answers);
       const sheet = await storeFile(store, cycleKeys(input.cycleId).sheet(input.divisionId, input.sheetVersion), data);
       const comments = Object.entries(input.comments).map(([no, comment]) => ({
@@ -280,7 +282,7 @@ export function createActivities({ dataDir, store = openStore(dataDir), mailer, 
       const status = input.status ?? (await closingStatus(client, cycleId));
       const { year } = status;
       const snapshot = await loadSnapshot(store, cycleId);
-      const answers = new Map<number, { mark: StatusMark; statusText: string }>();
+      const answers = new Map<number, AnswerValues>();
       const notes = new Map<number, string>();
       const addNote = (no: number, note: string) => notes.set(no, notes.has(no) ? `${notes.get(no)}／${note}` : note);
       const returned: string[] = [];
@@ -294,7 +296,7 @@ export function createActivities({ dataDir, store = openStore(dataDir), mailer, 
         returned.push(division.divisionId);
         // Only the items the division answers now: one moved away is answered by its new division.
         const own = new Set(snapshot.assignments.find((a) => a.divisionId === division.divisionId)?.answers ?? []);
-        for (const answer of record.answers.filter((a) => own.has(a.no))) answers.set(answer.no, { mark: answer.mark, statusText: answer.statusText });
+        for (const answer of record.answers.filter((a) => own.has(a.no))) answers.set(answer.no, answer.values);
         for (const warning of record.warnings.filter((w) => own.has(w.no!))) {
           const explanation = record.explanations[String(warning.no)]?.trim();
           addNote(warning.no!, explanation ? `説明: ${explanation}` : `確認事項未回答: ${warning.message}`);
@@ -324,7 +326,7 @@ export function createActivities({ dataDir, store = openStore(dataDir), mailer, 
           notReturned: notReturned.map((id) => ({ divisionId: id, divisionName: divisionById(snapshot.directory, id).name })),
         }),
       );
-      const csv = await storeFile(store, cycleKeys(cycleId).consolidatedTable('csv'), writeConsolidatedCsv(consolidated, notes));
+      const csv = await storeFile(store, cycleKeys(cycleId).consolidatedTable('csv'), writeConsolidatedCsv(consolidated, year, notes));
       await writeConsolidatedPlan(store, cycleId, consolidated);
 
       // The year's results become the next version of the master in use, so next year's
@@ -389,8 +391,7 @@ export function createActivities({ dataDir, store = openStore(dataDir), mailer, 
           items: sheetItems({ ...snapshot, plan: consolidated.plan }, divisionId).map(({ item, role }) => ({
             no: item.no,
             initiative: item.initiative,
-            mark: item.marks[snapshot.year] ?? '',
-            statusText: item.statusText[snapshot.year] ?? '',
+            ...yearAnswerText(consolidated.plan, item, snapshot.year),
             answers: role === 'answer',
           })),
           summary: consolidated.summary,
@@ -435,12 +436,12 @@ async function closingStatus(client: Client, cycleId: string): Promise<CycleStat
 export const RESULT_TABLE_ATTACHED_UP_TO = 256 * 1024;
 
 // The mails of a close go out in batches of one cycle: its consolidated plan and summary are read once.
-let lastConsolidated: { key: string; value: Promise<{ plan: Plan; summary: MarkSummary }> } | undefined;
+let lastConsolidated: { key: string; value: Promise<{ plan: Plan; summary: AreaSummary }> } | undefined;
 
-function loadConsolidated(store: ObjectStore, cycleId: string, year: string): Promise<{ plan: Plan; summary: MarkSummary }> {
+function loadConsolidated(store: ObjectStore, cycleId: string, year: string): Promise<{ plan: Plan; summary: AreaSummary }> {
   const key = `${store.location}|${cycleId}`;
   if (lastConsolidated?.key !== key) {
-    const value = readConsolidatedPlan(store, cycleId).then((plan) => ({ plan, summary: markSummary(plan, year) }));
+    const value = readConsolidatedPlan(store, cycleId).then((plan) => ({ plan, summary: areaSummary(plan, year) }));
     value.catch(() => (lastConsolidated = undefined));
     lastConsolidated = { key, value };
   }

@@ -2,7 +2,7 @@ import type { DivisionRole } from '../domain/cycle';
 import type { RungKind } from '../domain/escalation-policy';
 import { fiscalYearLabel, parseFiscalYear } from '../domain/fiscal-year';
 import { japaneseDateTime } from '../domain/japanese-date';
-import { type MarkSummary, markLabel } from '../sheets/consolidated-table';
+import type { AreaSummary } from '../sheets/consolidated-table';
 
 /** Every mail the service sends, in Japanese, in one place. */
 
@@ -68,28 +68,37 @@ export function requestMail(ctx: MailContext, detail: { role: DivisionRole; dead
 /** What a result mail says in place of the whole table, once that is too large to send to everyone. */
 export interface ResultDigest {
   /** The division's rows of the consolidated table, as in its sheet. */
-  items: Array<{ no: number; initiative: string; mark: string; statusText: string; answers: boolean }>;
-  summary: MarkSummary;
+  items: Array<{
+    no: number;
+    initiative: string;
+    /** The year's ratings and figures on one line (Arao's: its mark alone). */
+    values: string;
+    /** The year's texts, each on a line of its own. */
+    texts: string[];
+    answers: boolean;
+  }>;
+  summary: AreaSummary;
   tableBytes: number;
 }
 
 const fileSize = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)}MB` : `${Math.ceil(bytes / 1024)}KB`);
 
 function digestLines(ctx: MailContext, digest: ResultDigest): string[] {
-  const { years, marks, areas, total } = digest.summary;
-  const counts = (of: number[]) => marks.map((mark, m) => `${markLabel(mark)} ${years.map((_, y) => of[m * years.length + y]).join('→')}`).join('、');
+  const { years, measures, areas, total } = digest.summary;
+  const counts = (of: number[]) => measures.map((measure, m) => `${measure.label} ${years.map((_, y) => of[m * years.length + y]!.toLocaleString('ja-JP')).join('→')}`).join('、');
+  const groups = [...new Set(measures.map((measure) => measure.group))].join('・');
   return [
     `取りまとめた実施状況表（全体）は大きいため（${fileSize(digest.tableBytes)}）添付せず、${ctx.divisionName}の項目と集計をこのメールに記載します。`,
     `全体の表は${ctx.reformOfficeName}が保管しています。必要な場合はお問い合わせください。`,
     '',
     `■ ${ctx.divisionName}の項目（${digest.items.length}件）`,
     ...digest.items.flatMap((item) => [
-      `整理番号${item.no} ${item.initiative}: ${item.mark || '（空欄）'}${item.answers ? '' : '（主担当は他の課）'}`,
-      ...(item.statusText ? [`  ${item.statusText.replace(/\s*\n\s*/g, ' ')}`] : []),
+      `整理番号${item.no} ${item.initiative}: ${item.values || '（空欄）'}${item.answers ? '' : '（主担当は他の課）'}`,
+      ...item.texts.filter((text) => text !== '').map((text) => `  ${text.replace(/\s*\n\s*/g, ' ')}`),
     ]),
     '',
-    `■ 集計（基本方針ごとの取組状況の件数${years.length > 1 ? `、${years.join('→')}` : `、${years[0]}`}）`,
-    ...areas.map(({ area, counts: of }) => `${area}: ${counts(of)}`),
+    `■ 集計（基本方針ごとの${groups}${years.length > 1 ? `、${years.join('→')}` : `、${years[0]}`}）`,
+    ...areas.map(({ area, values }) => `${area}: ${counts(values)}`),
     `合計: ${counts(total)}`,
   ];
 }

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { planBeforeYear } from '../domain/cycle';
 import { cycleId } from '../domain/workflow-ids';
 import { DivisionDirectory } from '../domain/division-directory';
-import { Plan } from '../domain/plan';
+import { fieldValue, Plan } from '../domain/plan';
 import { dataDir, PLAN_KEY, savePlan, SEEDS_DIR, UserError } from '../store/master-files';
 import { openStore } from '../store/open-store';
 import { hasSnapshot } from '../store/snapshot';
@@ -61,7 +61,7 @@ async function runDemo(): Promise<void> {
     const directory = DivisionDirectory.parse(JSON.parse(await readFile(join(SEEDS_DIR, 'divisions.json'), 'utf8')));
     const answer = (no: number) => {
       const item = seedPlan.items.find((i) => i.no === no);
-      return item && { mark: item.marks[YEAR] ?? '', statusText: item.statusText[YEAR] ?? '' };
+      return item && { values: Object.fromEntries(seedPlan.definition.fields.map((field) => [field.id, fieldValue(seedPlan, item, field.id, YEAR)])) };
     };
     const filledDir = join(dir, 'demo', 'returns');
     await mkdir(filledDir, { recursive: true });
@@ -70,7 +70,7 @@ async function runDemo(): Promise<void> {
       if (!division || !mail.subject.startsWith('【依頼】') || mail.attachments.length !== 1) continue;
       say(`${division.name}として、届いた様式に回答を入力して提出します。`);
       const filled = join(filledDir, `${division.id}.xlsx`);
-      await writeFile(filled, await fillReturnSheet(mail.attachments[0]!.content, YEAR, answer));
+      await writeFile(filled, await fillReturnSheet(mail.attachments[0]!.content, seedPlan.definition, YEAR, answer));
       say(await step(dir, 'submit', '--division', division.name, filled));
     }
     say(await step(dir, 'cycle', 'status'));

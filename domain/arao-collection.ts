@@ -22,7 +22,7 @@ export const ARAO_COLLECTION: CollectionDefinition = parseCollectionDefinition({
   ],
   fields: [
     // The seed's longest is 607 characters, and the table prints each on an A3 page.
-    { id: 'statusText', kind: 'text', header: '取組状況（{year}年度末見込み）', maxLength: 2000 },
+    { id: 'statusText', kind: 'text', header: '取組状況（{year}年度末見込み）', name: '取組状況の文', guide: '年度末までの取組状況を文章で', maxLength: 2000 },
     { id: 'marks', kind: 'rating', scale: 'status', header: '取組状況（{year}年度末時点）' },
   ],
   table: {

@@ -38,9 +38,16 @@ export type RatingScale = z.infer<typeof RatingScale>;
 
 const fieldBase = {
   id: FieldId,
-  /** The column header; `{year}` stands for the cycle year's code (R4). */
-  header: z.string().min(1, { error: '見出し（header）が空です' }),
+  /** The column header; `{year}` stands for the year's code (R4), so that each year's column is told apart. */
+  header: z
+    .string()
+    .min(1, { error: '見出し（header）が空です' })
+    .refine((header) => header.includes('{year}'), { error: '見出し（header）には年度を表す {year} を入れてください（例: 取組状況（{year}年度末時点））' }),
   required: z.boolean({ error: 'required は true か false です' }).default(true),
+  /** What messages call the field (取組状況の文); the header without its year by default. */
+  name: z.string().min(1, { error: '名前（name）が空です' }).optional(),
+  /** What the sheet's instructions ask for it: 年度末までの取組状況を文章で; by its kind by default. */
+  guide: z.string().min(1, { error: '説明（guide）が空です' }).optional(),
 };
 
 const Bound = z.number({ error: '数値で書いてください' });
@@ -225,6 +232,11 @@ export function ratingRank(scale: RatingScale, symbol: string): number | undefin
   return at < 0 ? undefined : ranked.length - at;
 }
 
+/** What messages call a field: its name, or its header without the part that names the year. */
+export function fieldName(field: CollectionField): string {
+  return field.name ?? field.header.replace(/[（(][^（）()]*\{year\}[^（）()]*[）)]/g, '').replaceAll('{year}', '').trim();
+}
+
 /** The length limit of a text field, by its id. */
 export function textFieldLimit(definition: CollectionDefinition, id: string): number {
   const field = definition.fields.find((f) => f.id === id);
@@ -260,4 +272,83 @@ export function achievementRate(field: Extract<CollectionField, { kind: 'targetA
   const raw = Number(((numerator / denominator) * 100 * scale).toPrecision(12));
   const rounded = field.rateRounding === 'floor' ? Math.floor(raw) : field.rateRounding === 'ceil' ? Math.ceil(raw) : Math.round(raw);
   return rounded / scale;
+}
+
+/**
+ * What a division gave for one field in one year: a text or a rating's symbol (`''` when
+ * blank), a number, or a target and an actual (`null` when blank).
+ */
+export const FieldValue = z.union([
+  z.string(),
+  z.number(),
+  z.null(),
+  z.strictObject({ target: z.number().nullable(), actual: z.number().nullable() }),
+]);
+export type FieldValue = z.infer<typeof FieldValue>;
+export type TargetActualValue = { target: number | null; actual: number | null };
+/** An item's answer for a year: its value of each field of the definition, by field id. */
+export type AnswerValues = Record<string, FieldValue>;
+
+/** A field's value where nothing was given. */
+export function blankValue(field: CollectionField): FieldValue {
+  switch (field.kind) {
+    case 'text':
+    case 'rating':
+      return '';
+    case 'number':
+      return null;
+    case 'targetActual':
+      return { target: null, actual: null };
+  }
+}
+
+export function isBlank(value: FieldValue): boolean {
+  if (value === null || value === '') return true;
+  return typeof value === 'object' && value.target === null && value.actual === null;
+}
+
+/** The scale a rating field is on. */
+export function scaleOf(definition: CollectionDefinition, field: Extract<CollectionField, { kind: 'rating' }>): RatingScale {
+  const scale = definition.scales.find((s) => s.id === field.scale);
+  if (!scale) throw new Error(`scale ${field.scale} is not in the definition`);
+  return scale;
+}
+
+/** Why a stored value cannot be the field's (operators read it: English), or undefined. */
+export function fieldValueProblem(definition: CollectionDefinition, field: CollectionField, value: FieldValue): string | undefined {
+  switch (field.kind) {
+    case 'text':
+      return typeof value === 'string' ? undefined : `${field.id} holds text`;
+    case 'rating':
+      if (typeof value !== 'string') return `${field.id} holds a symbol of its scale`;
+      return value === '' || scaleOf(definition, field).values.some((v) => v.symbol === value) ? undefined : `"${value}" is not a symbol of ${field.scale}`;
+    case 'number':
+      return value === null || typeof value === 'number' ? undefined : `${field.id} holds a number`;
+    case 'targetActual':
+      return value !== null && typeof value === 'object' ? undefined : `${field.id} holds a target and an actual`;
+  }
+}
+
+/** `取組状況の記号「◎」は使えません（○ △ × - または空欄）`: what a table or a sheet says of a symbol not on the scale. */
+export function unknownRatingMessage(scale: RatingScale, value: string): string {
+  return `${scale.name}の記号「${value}」は使えません（${scale.values.map((v) => v.symbol).join(' ')} または空欄）`;
+}
+
+// Japanese accounts write a negative figure with ▲ or △ in front of it.
+const NEGATIVE_SIGNS = /^[-−▲△]/;
+const FIGURE = /^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$/;
+
+/**
+ * Reads a figure as people type it: full-width digits (what a Japanese IME gives), thousands
+ * separators, a minus, ▲ or △ for a negative, surrounding spaces and the field's unit after it.
+ * Undefined when the text is not a number.
+ */
+export function readFigure(text: string, unit = ''): number | undefined {
+  let figure = text.normalize('NFKC').replace(/^[\s]+|[\s]+$/g, '');
+  if (unit !== '' && figure.endsWith(unit.normalize('NFKC'))) figure = figure.slice(0, -unit.normalize('NFKC').length).trimEnd();
+  const negative = NEGATIVE_SIGNS.test(figure);
+  if (negative) figure = figure.slice(1).trimStart();
+  if (!FIGURE.test(figure)) return undefined;
+  const value = Number(figure.replace(/,/g, ''));
+  return negative ? -value : value;
 }

@@ -71,14 +71,13 @@ export function assignItems(plan: Plan, directory: DivisionDirectory): { assignm
   return { assignments, problems };
 }
 
-/** The plan without a year's marks and status texts: the state before that year's collection. */
+/** The plan without a year's answers: the state before that year's collection. */
 export function planBeforeYear(plan: Plan, year: string): Plan {
   const drop = <T>(record: Record<string, T>) => Object.fromEntries(Object.entries(record).filter(([y]) => y !== year));
   return {
     ...plan,
-    statusTextYears: plan.statusTextYears.filter((y) => y !== year),
-    markYears: plan.markYears.filter((y) => y !== year),
-    items: plan.items.map((item) => ({ ...item, statusText: drop(item.statusText), marks: drop(item.marks) })),
+    fieldYears: Object.fromEntries(Object.entries(plan.fieldYears).map(([id, years]) => [id, years.filter((y) => y !== year)])),
+    items: plan.items.map((item) => ({ ...item, values: Object.fromEntries(Object.entries(item.values).map(([id, values]) => [id, drop(values)])) })),
   };
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ARAO_COLLECTION } from './arao-collection';
-import { readRating } from './collection-definition';
+import { readRating, unknownRatingMessage } from './collection-definition';
 
 /**
  * 取組状況（年度末時点）: ○ done, △ partly done, × not done or under study, - from next year on,
@@ -32,5 +32,5 @@ export function readStatusMark(cell: string): MarkReading {
 }
 
 export function unknownStatusMarkMessage(value: string): string {
-  return `取組状況の記号「${value}」は使えません（○ △ × - または空欄）`;
+  return unknownRatingMessage(STATUS_SCALE, value);
 }

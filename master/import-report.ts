@@ -8,7 +8,7 @@ const SECTIONS: ReadonlyArray<{ severity: Severity; title: string }> = [
   { severity: 'info', title: '処理の記録' },
 ];
 
-const FORMAT_NAMES = { text: 'テキスト', xlsx: 'Excel', json: '計画マスタ JSON' } as const;
+const FORMAT_NAMES = { text: 'テキスト', csv: 'CSV', xlsx: 'Excel', json: '計画マスタ JSON' } as const;
 
 export interface ReportContext {
   source: string;

@@ -1,20 +1,33 @@
+import { ARAO_COLLECTION } from '../domain/arao-collection';
+import type { CollectionDefinition } from '../domain/collection-definition';
 import { type DivisionDirectory, findDivision, divisionById } from '../domain/division-directory';
-import { canonicalPlan, Plan, type PlanItem, samePlanContent } from '../domain/plan';
+import { z } from 'zod';
+import { canonicalPlan, Municipality, Plan, type PlanItem, PlanPeriod, samePlanContent } from '../domain/plan';
 import { readScheduleEntry, type ScheduleEntry } from '../domain/schedule';
 import type { Finding } from './findings';
 import { stops } from './findings';
 import { groupRows } from './merged-labels';
 import type { Overrides } from './overrides';
+import { readCsv } from './plan-csv';
+import { readPlanTable } from './plan-table';
 import { readPlanWorkbook } from './plan-workbook';
 import { parseSeedText, type SeedTable, showCells } from './seed-text';
 
-export type SourceFormat = 'text' | 'xlsx' | 'json';
+export type SourceFormat = 'text' | 'csv' | 'xlsx' | 'json';
+
+/** What a CSV plan table cannot carry: whose plan it is and its period. */
+export const PlanInfo = z.strictObject({ municipality: Municipality, title: z.string().min(1), period: PlanPeriod });
+export type PlanInfo = z.infer<typeof PlanInfo>;
 
 export interface ImportOptions {
   overrides: Overrides;
   directory: DivisionDirectory;
   /** The master in use, if any: an unchanged import keeps its version, a changed one raises it. */
   current?: Plan;
+  /** What a table (CSV or xlsx) is read as; else the one an xlsx carries, the master in use's, Arao's. */
+  definition?: CollectionDefinition;
+  /** Whose plan a CSV is and its period; else the master in use's. */
+  info?: PlanInfo;
 }
 
 export interface ImportOutcome {
@@ -38,10 +51,13 @@ export async function importPlan(data: Buffer, options: ImportOptions): Promise<
   let outcome: { plan?: Plan; findings: Finding[] };
   if (data.subarray(0, 4).equals(ZIP_MAGIC)) {
     format = 'xlsx';
-    outcome = await readPlanWorkbook(data);
+    outcome = await readPlanWorkbook(data, options.definition, options.current?.definition ?? ARAO_COLLECTION);
   } else if (/^\uFEFF?\s*\{/.test(data.toString('utf8', 0, 64))) {
     format = 'json';
     outcome = readPlanJson(data);
+  } else if (looksLikeCsv(data)) {
+    format = 'csv';
+    outcome = readPlanCsv(data, options);
   } else {
     format = 'text';
     outcome = readSeedText(data, options);
@@ -69,6 +85,51 @@ function decodeText(data: Buffer, findings: Finding[]): string | undefined {
     findings.push({ severity: 'error', code: 'unknown-encoding', message: 'ファイルの文字コードが UTF-8 でも Shift_JIS でもありません（Excel の .xls など、別の形式のファイルではありませんか）' });
     return undefined;
   }
+}
+
+/** A plan table as CSV starts with its header row, and that with 整理番号 (in UTF-8 or CP932). */
+function looksLikeCsv(data: Buffer): boolean {
+  const utf8 = data.toString('utf8', 0, 64).replace(/^\uFEFF/, '');
+  const cp932 = new TextDecoder('shift_jis').decode(data.subarray(0, 64));
+  return [utf8, cp932].some((text) => /^"?整理番号"?,/.test(text));
+}
+
+function readPlanCsv(data: Buffer, options: ImportOptions): { plan?: Plan; findings: Finding[] } {
+  const findings: Finding[] = [];
+  const text = decodeText(data, findings);
+  if (text === undefined) return { findings };
+  const info = options.info ?? options.current;
+  if (!info) {
+    findings.push({ severity: 'error', code: 'missing-plan-info', message: 'CSV には自治体・計画名・計画期間が書かれていません。--info で計画情報の JSON ファイル（plan init で書き出されます）を指定してください' });
+    return { findings };
+  }
+  const csv = readCsv(text.replace(/^\uFEFF/, ''));
+  if ('message' in csv) return { findings: [...findings, { severity: 'error', code: 'bad-csv', line: csv.line, message: csv.message }] };
+  const trimmed = (cells: readonly string[]) => {
+    const out = cells.map((cell) => cell.trim());
+    while (out.at(-1) === '') out.pop();
+    return out;
+  };
+  const [header = [], ...rows] = csv.rows.map(trimmed);
+  const width = Math.max(header.length, ...rows.map((row) => row.length));
+  const definition = options.definition ?? options.current?.definition ?? ARAO_COLLECTION;
+  const read = readPlanTable(
+    [...header, ...Array<string>(width - header.length).fill('')],
+    rows.map((cells, i) => ({ line: i + 2, cells })),
+    info.period,
+    definition,
+  );
+  findings.push(...read.findings);
+  if (!read.table) return { findings };
+  const plan: Plan = {
+    municipality: info.municipality,
+    title: info.title,
+    version: options.current?.version ?? 1,
+    period: info.period,
+    definition,
+    ...read.table,
+  };
+  return { plan, findings };
 }
 
 function readPlanJson(data: Buffer): { plan?: Plan; findings: Finding[] } {
@@ -117,8 +178,8 @@ function readSeedText(data: Buffer, options: ImportOptions): { plan?: Plan; find
     title: overrides.plan.title,
     version: 1,
     period: { from: columns.scheduleYears[0]!, to: columns.scheduleYears[columns.scheduleYears.length - 1]! },
-    statusTextYears: [columns.statusTextYear],
-    markYears: columns.markYears,
+    definition: ARAO_COLLECTION,
+    fieldYears: { statusText: [columns.statusTextYear], marks: columns.markYears },
     items,
   };
   return { plan, findings };
@@ -179,8 +240,10 @@ function buildItems(table: SeedTable, grouping: ReturnType<typeof groupRows>, ov
       initiative: row.initiative,
       overview: row.overview,
       schedule: Object.fromEntries(columns.scheduleYears.map((y, j) => [y, schedule?.[j] ?? ''])),
-      statusText: { [columns.statusTextYear]: row.statusText },
-      marks: Object.fromEntries(columns.markYears.map((y, j) => [y, row.marks[j]!])),
+      values: {
+        statusText: { [columns.statusTextYear]: row.statusText },
+        marks: Object.fromEntries(columns.markYears.map((y, j) => [y, row.marks[j]!])),
+      },
       leadDivision: divisions[0] ?? '',
       coDivisions: divisions.slice(1),
     };

@@ -1,5 +1,6 @@
 import { type DivisionDirectory, findDivision, memberDivisions } from '../domain/division-directory';
-import { itemDivisions, type Plan, type PlanItem } from '../domain/plan';
+import { scaleOf } from '../domain/collection-definition';
+import { fieldValue, itemDivisions, type Plan, type PlanItem } from '../domain/plan';
 
 /** Items whose divisions include the given one, directly or through a group it belongs to. */
 export function itemsOfDivision(plan: Plan, directory: DivisionDirectory, divisionId: string): PlanItem[] {
@@ -28,9 +29,14 @@ export function renderPlan(plan: Plan, items: readonly PlanItem[] = plan.items):
       policy = item.policy;
       lines.push(`  ◆ 施策: ${policy || NO_LABEL}`);
     }
-    const marks = plan.markYears.map((y) => `${y}${item.marks[y] || '　'}`).join(' ');
     lines.push(`    ${String(item.no).padStart(3)}. ${item.initiative}`);
-    lines.push(`         取組状況 ${marks}   担当課 ${itemDivisions(item).join('、')}`);
+    // The ratings, one scale after another, each year's symbol in order: 取組状況 R1○ R2△.
+    const ratings = plan.definition.fields.flatMap((field) => {
+      if (field.kind !== 'rating') return [];
+      const years = plan.fieldYears[field.id] ?? [];
+      return [`${scaleOf(plan.definition, field).name} ${years.map((y) => `${y}${fieldValue(plan, item, field.id, y) || '　'}`).join(' ')}`];
+    });
+    lines.push(`         ${[...ratings, `担当課 ${itemDivisions(item).join('、')}`].join('   ')}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,8 +1,9 @@
 import ExcelJS from 'exceljs';
 import { compareFiscalYearCodes, fiscalYearCode, parseFiscalYear } from '../domain/fiscal-year';
-import { canonicalPlan, Plan, PlanPeriod, Slug } from '../domain/plan';
+import { canonicalPlan, isAraoDefinition, Plan, PlanPeriod, Slug } from '../domain/plan';
 import type { Finding } from './findings';
-import { Cell, formatPeriod, PlanColumn, planTable, readPlanTable, readPositiveInteger, TableRow } from './plan-table';
+import { type CollectionDefinition, CollectionDefinitionError, parseCollectionDefinition } from '../domain/collection-definition';
+import { Cell, formatPeriod, PlanColumn, planTable, readPlanTable, readPositiveInteger, TableRow, tableCellValue } from './plan-table';
 import { readXlsxCell, xlsxText } from './xlsx-cell';
 
 const TABLE_SHEET = '実施計画';
@@ -14,6 +15,8 @@ const INFO_LABELS = {
   title: '計画名',
   version: '版',
   period: '計画期間',
+  /** The collection definition as JSON; left out for Arao's, the default. */
+  definition: '照会様式の定義',
 } as const;
 
 // A fixed stamp, so that the same plan gives the same workbook content whenever it is exported.
@@ -26,8 +29,10 @@ function columnLayout(column: PlanColumn): { width: number; wrap: boolean } {
       return { width: 8, wrap: false };
     case 'text':
       return { width: column.field === 'overview' ? 48 : 24, wrap: true };
-    case 'year':
-      return column.field === 'statusText' ? { width: 60, wrap: true } : { width: 12, wrap: false };
+    case 'schedule':
+      return { width: 12, wrap: false };
+    case 'answer':
+      return column.field.kind === 'text' ? { width: 60, wrap: true } : { width: 12, wrap: false };
     case 'divisions':
       return { width: 24, wrap: true };
   }
@@ -44,8 +49,7 @@ function addTableSheet(workbook: ExcelJS.Workbook, plan: Plan): void {
   headerRow.font = { bold: true };
   headerRow.alignment = { vertical: 'middle', wrapText: true };
   for (const cells of rows) {
-    // The number stays a number so that Excel sorts and filters it as one; an empty cell stays empty.
-    sheet.addRow(cells.map((text, i) => (columns[i]?.kind === 'no' ? Number(text) : xlsxText(text) || null)));
+    sheet.addRow(cells.map((text, i) => tableCellValue(columns[i], text)));
   }
 }
 
@@ -58,6 +62,7 @@ function addInfoSheet(workbook: ExcelJS.Workbook, plan: Plan): void {
     [INFO_LABELS.title, xlsxText(plan.title)],
     [INFO_LABELS.version, plan.version],
     [INFO_LABELS.period, formatPeriod(plan.period)],
+    ...(isAraoDefinition(plan.definition) ? [] : [[INFO_LABELS.definition, xlsxText(JSON.stringify(plan.definition))]]),
   ]);
 }
 
@@ -104,6 +109,24 @@ interface PlanInfo {
   title: string;
   version: number;
   period: PlanPeriod;
+  definition?: CollectionDefinition;
+}
+
+/** The definition a workbook carries, with its problems as findings of its row. */
+function readDefinitionCell(text: string, line: number): { definition?: CollectionDefinition; findings: Finding[] } {
+  const fail = (message: string): Finding => ({ severity: 'error', code: 'bad-definition', line, message: `シート「${INFO_SHEET}」の「${INFO_LABELS.definition}」: ${message}` });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { findings: [fail(`JSON として読めません（${(err as Error).message}）`)] };
+  }
+  try {
+    return { definition: parseCollectionDefinition(json), findings: [] };
+  } catch (err) {
+    if (!(err instanceof CollectionDefinitionError)) throw err;
+    return { findings: err.problems.map(fail) };
+  }
 }
 
 function readInfo(rows: readonly TableRow[]): { info?: PlanInfo; findings: Finding[] } {
@@ -136,17 +159,21 @@ function readInfo(rows: readonly TableRow[]): { info?: PlanInfo; findings: Findi
   const title = field(INFO_LABELS.title, nonEmpty, () => '計画名が空です');
   const version = field(INFO_LABELS.version, readPositiveInteger, (t) => `版「${t}」は正の整数ではありません`);
   const period = field(INFO_LABELS.period, readPeriod, (t) => `計画期間「${t}」が読めません（例: R1〜R5）`);
+  const written = entries.get(INFO_LABELS.definition);
+  const carried = written ? readDefinitionCell(written.text, written.line) : { findings: [] };
+  findings.push(...carried.findings);
   if (findings.length > 0 || !id || !name || !title || !version || !period) return { findings };
-  return { info: { id, name, title, version, period }, findings };
+  return { info: { id, name, title, version, period, ...(carried.definition && { definition: carried.definition }) }, findings };
 }
 
 const notXlsx: Finding = { severity: 'error', code: 'not-xlsx', message: 'Excelファイル（.xlsx）として読めません' };
 
 /**
  * Reads a workbook written by `writePlanWorkbook` and edited by people. Gives a plan only
- * when nothing is wrong; division names are left for the caller to check.
+ * when nothing is wrong; division names are left for the caller to check. The definition given
+ * wins over the one the workbook carries, which wins over `fallback`.
  */
-export async function readPlanWorkbook(data: Buffer): Promise<{ plan?: Plan; findings: Finding[] }> {
+export async function readPlanWorkbook(data: Buffer, given: CollectionDefinition | undefined, fallback: CollectionDefinition): Promise<{ plan?: Plan; findings: Finding[] }> {
   const workbook = new ExcelJS.Workbook();
   try {
     // exceljs types its input as its own ArrayBuffer-like `Buffer`; at run time JSZip takes a Node Buffer.
@@ -164,13 +191,14 @@ export async function readPlanWorkbook(data: Buffer): Promise<{ plan?: Plan; fin
   }
   const { info, findings } = readInfo(sheetRows(infoSheet));
   if (!info) return { findings };
+  const definition = given ?? info.definition ?? fallback;
 
   const rows = sheetRows(tableSheet);
   // Cells beyond the last header are data without a column; pad the header so they are reported.
   const width = Math.max(0, ...rows.map((row) => row.cells.length));
   const header = rows[0]?.line === 1 ? rows[0].cells : [];
   const paddedHeader = [...header, ...Array<Cell>(width - header.length).fill('')];
-  const read = readPlanTable(paddedHeader, rows.filter((row) => row.line !== 1), info.period);
+  const read = readPlanTable(paddedHeader, rows.filter((row) => row.line !== 1), info.period, definition);
   findings.push(...read.findings);
   if (!read.table) return { findings };
   const plan = Plan.parse({
@@ -178,6 +206,7 @@ export async function readPlanWorkbook(data: Buffer): Promise<{ plan?: Plan; fin
     title: info.title,
     version: info.version,
     period: info.period,
+    definition,
     ...read.table,
   });
   return { plan: canonicalPlan(plan), findings };

@@ -4,15 +4,15 @@
  */
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
-import { compareFiscalYearCodes, fiscalYearLabel, parseFiscalYear } from '../domain/fiscal-year';
-import { canonicalPlan, Plan, type PlanItem } from '../domain/plan';
-import { STATUS_MARKS, type StatusMark } from '../domain/status-mark';
+import { compareFiscalYearCodes, fiscalYearCode, fiscalYearLabel, parseFiscalYear } from '../domain/fiscal-year';
+import { type AnswerValues, blankValue, type CollectionField, fieldName, scaleOf, type TargetActualValue } from '../domain/collection-definition';
+import { canonicalPlan, fieldValue, Plan, type PlanItem } from '../domain/plan';
 import { writeCsv } from '../master/plan-csv';
-import { type PlanColumn, planTable } from '../master/plan-table';
-import { a3Landscape, addBannerRow, addHeaderRow, columnAlignment, columnWidth, rowHeight, tableCellValue, THIN_BORDER } from './sheet-style';
-import { statusLegend } from './status-legend';
+import { type PlanColumn, planTable, tableCellValue } from '../master/plan-table';
+import { ratingLegend } from './rating-legend';
+import { a3Landscape, addBannerRow, addHeaderRow, columnAlignment, columnWidth, figureFormat, rowHeight, THIN_BORDER } from './sheet-style';
 
-export type ConsolidatedAnswers = ReadonlyMap<number, { mark: StatusMark; statusText: string }>;
+export type ConsolidatedAnswers = ReadonlyMap<number, AnswerValues>;
 
 function withYear(years: readonly string[], year: string): string[] {
   if (years.includes(year)) return [...years];
@@ -21,21 +21,20 @@ function withYear(years: readonly string[], year: string): string[] {
 }
 
 /**
- * The plan with the cycle year's status text and mark of every item: the answer where there is
+ * The plan with the cycle year's value of every field of every item: the answer where there is
  * one, blank where there is none. Answers for items the plan no longer has are left out, so that
  * a cycle can be merged into a master edited while it ran. The version is the caller's to raise.
  */
 export function consolidatePlan(plan: Plan, year: string, answers: ConsolidatedAnswers): Plan {
+  const { fields } = plan.definition;
   return Plan.parse({
     ...plan,
-    statusTextYears: withYear(plan.statusTextYears, year),
-    markYears: withYear(plan.markYears, year),
+    fieldYears: Object.fromEntries(fields.map((field) => [field.id, withYear(plan.fieldYears[field.id] ?? [], year)])),
     items: plan.items.map((item) => {
       const answer = answers.get(item.no);
       return {
         ...item,
-        statusText: { ...item.statusText, [year]: answer?.statusText ?? '' },
-        marks: { ...item.marks, [year]: answer?.mark ?? '' },
+        values: Object.fromEntries(fields.map((field) => [field.id, { ...item.values[field.id], [year]: answer?.[field.id] ?? blankValue(field) }])),
       };
     }),
   });
@@ -45,8 +44,8 @@ const NOTES_HEADER = '備考';
 const NOTES_WIDTH = 20;
 
 /** The plan table with the notes column last. */
-function consolidatedTable(plan: Plan, notes: ReadonlyMap<number, string>): { columns: PlanColumn[]; header: string[]; rows: string[][] } {
-  const { columns, header, rows } = planTable(plan);
+function consolidatedTable(plan: Plan, year: string, notes: ReadonlyMap<number, string>): { columns: PlanColumn[]; header: string[]; rows: string[][] } {
+  const { columns, header, rows } = planTable(plan, year);
   const noColumn = columns.findIndex((column) => column.kind === 'no');
   return {
     columns,
@@ -56,8 +55,8 @@ function consolidatedTable(plan: Plan, notes: ReadonlyMap<number, string>): { co
 }
 
 /** The plan export CSV (`writePlanCsv`) with 備考 as its last column. */
-export function writeConsolidatedCsv(plan: Plan, notes: ReadonlyMap<number, string>): string {
-  const { header, rows } = consolidatedTable(plan, notes);
+export function writeConsolidatedCsv(plan: Plan, year: string, notes: ReadonlyMap<number, string>): string {
+  const { header, rows } = consolidatedTable(plan, year, notes);
   return writeCsv([header, ...rows]);
 }
 
@@ -97,7 +96,7 @@ function runs(keys: readonly string[]): Array<{ first: number; last: number }> {
  */
 function addStatusSheet(workbook: ExcelJS.Workbook, input: ConsolidatedWorkbookInput): void {
   const { plan, year } = input;
-  const { columns, header, rows } = consolidatedTable(plan, input.notes);
+  const { columns, header, rows } = consolidatedTable(plan, year, input.notes);
   const widths = [...columns.map(columnWidth), NOTES_WIDTH];
   const sheet = workbook.addWorksheet(STATUS_SHEET, {
     views: [{ state: 'frozen', ySplit: HEADER_ROW }],
@@ -106,7 +105,7 @@ function addStatusSheet(workbook: ExcelJS.Workbook, input: ConsolidatedWorkbookI
   sheet.columns = widths.map((width) => ({ width }));
   const title = input.title ?? `${plan.municipality.name} ${plan.title}の実施状況（${fiscalYearLabel(parseFiscalYear(year))}末見込み）`;
   addBannerRow(sheet, TITLE_ROW, title, widths, { bold: true, size: 14 });
-  addBannerRow(sheet, LEGEND_ROW, statusLegend(year), widths);
+  addBannerRow(sheet, LEGEND_ROW, ratingLegend(plan.definition, year), widths);
   addHeaderRow(sheet, HEADER_ROW, header, widths);
 
   const areaColumn = columns.findIndex((c) => c.kind === 'text' && c.field === 'area');
@@ -116,10 +115,11 @@ function addStatusSheet(workbook: ExcelJS.Workbook, input: ConsolidatedWorkbookI
   const policyRuns = runs(rows.map((cells) => JSON.stringify([cells[areaColumn], cells[policyColumn]])));
   const endingAt = (found: ReturnType<typeof runs>) => new Map(found.map((run) => [run.last, run]));
   const areaEnds = endingAt(areaRuns);
-  const merges: Array<[column: number, ends: ReturnType<typeof endingAt>]> = [
+  // A form whose table leaves out the area or the policy merges only the column it has.
+  const merges = ([
     [policyColumn, endingAt(policyRuns)],
     [areaColumn, areaEnds],
-  ];
+  ] as Array<[column: number, ends: ReturnType<typeof endingAt>]>).filter(([column]) => column >= 0);
   rows.forEach((cells, i) => {
     const row = sheet.getRow(FIRST_ITEM_ROW + i);
     row.values = cells.map((text, c) => tableCellValue(columns[c], text));
@@ -129,6 +129,8 @@ function addStatusSheet(workbook: ExcelJS.Workbook, input: ConsolidatedWorkbookI
       const column = columns[c];
       cell.border = THIN_BORDER;
       cell.alignment = column ? columnAlignment(column) : { vertical: 'top', wrapText: true };
+      const format = column && figureFormat(column);
+      if (format) cell.numFmt = format;
       if (c === areaColumn || c === policyColumn) cell.font = { bold: true };
     });
     for (const [column, ends] of merges) {
@@ -139,41 +141,84 @@ function addStatusSheet(workbook: ExcelJS.Workbook, input: ConsolidatedWorkbookI
   });
 }
 
-const SUMMARY_MARKS: readonly StatusMark[] = [...STATUS_MARKS, ''];
-export const markLabel = (mark: StatusMark) => (mark === '' ? '空欄・未提出' : mark);
+export const BLANK_LABEL = '空欄・未提出';
 
-/** Each mark counted by area (基本方針), for the year and the year before it where the plan has its marks. */
-export interface MarkSummary {
+/**
+ * The summary by area (基本方針), for the year and the year before it where the plan has it:
+ * the items at each value of each summarised rating (blank too), and the sum of each
+ * summarised figure.
+ */
+export interface AreaSummary {
   years: string[];
-  marks: readonly StatusMark[];
-  /** Counts in the order of `marks`, each for every one of `years`. */
-  areas: Array<{ area: string; counts: number[] }>;
+  /** What each column counts or sums (「○」, 効果額（千円）), each for every one of `years`; `group` names its kind for the mail. */
+  measures: Array<{ label: string; group: string }>;
+  /** Values in the order of `measures`, each for every one of `years`. */
+  areas: Array<{ area: string; values: number[] }>;
   total: number[];
 }
 
-export function markSummary(plan: Plan, year: string): MarkSummary {
-  const previous = plan.markYears.find((y) => parseFiscalYear(y) === parseFiscalYear(year) - 1);
-  const years = previous === undefined ? [year] : [previous, year];
-  const { items } = canonicalPlan(plan);
-  const counts = (of: readonly PlanItem[]) =>
-    SUMMARY_MARKS.flatMap((mark) => years.map((y) => of.filter((item) => (item.marks[y] ?? '') === mark).length));
-  const areas = [...new Set(items.map((item) => item.area))];
+/** One column of the summary: its label and what it gives for a year's items. */
+interface Measure {
+  label: string;
+  group: string;
+  of: (items: readonly PlanItem[], year: string) => number;
+}
+
+// Sums are cut to 12 significant digits, so that 0.1 + 0.2 is 0.3 as the council reads it.
+const sum = (values: ReadonlyArray<number | null>) => Number(values.reduce<number>((total, v) => total + (v ?? 0), 0).toPrecision(12));
+
+function measures(plan: Plan): Measure[] {
+  const { definition } = plan;
+  const byId = (id: string) => definition.fields.find((field) => field.id === id)!;
+  const ratings = definition.summary.ratings.map(byId).filter((field) => field.kind === 'rating');
+  const value = (item: PlanItem, field: CollectionField, year: string) => fieldValue(plan, item, field.id, year);
+  const counted = ratings.flatMap((field): Measure[] => {
+    const scale = scaleOf(definition, field);
+    // One rating is counted under its symbols alone, as Arao's summary always was; two are told apart by their scales.
+    const prefix = ratings.length > 1 ? `${scale.name} ` : '';
+    return [...scale.values.map((v) => v.symbol), ''].map((symbol) => ({
+      label: `${prefix}${symbol === '' ? BLANK_LABEL : symbol}`,
+      group: `${scale.name}の件数`,
+      of: (items, year) => items.filter((item) => value(item, field, year) === symbol).length,
+    }));
+  });
+  const summed = definition.summary.sums.map(byId).flatMap((field): Measure[] => {
+    const group = `${fieldName(field)}の合計`;
+    const unit = 'unit' in field && field.unit !== '' ? `（${field.unit}）` : '';
+    if (field.kind === 'number') return [{ label: `${fieldName(field)}${unit}`, group, of: (items, year) => sum(items.map((item) => value(item, field, year) as number | null)) }];
+    return (['target', 'actual'] as const).map((part) => ({
+      label: `${fieldName(field)} ${part === 'target' ? '目標' : '実績'}${unit}`,
+      group,
+      of: (items, year) => sum(items.map((item) => (value(item, field, year) as TargetActualValue)[part])),
+    }));
+  });
+  return [...counted, ...summed];
+}
+
+export function areaSummary(plan: Plan, year: string): AreaSummary {
+  const summarised = [...plan.definition.summary.ratings, ...plan.definition.summary.sums];
+  const hasPrevious = summarised.some((id) => (plan.fieldYears[id] ?? []).some((y) => parseFiscalYear(y) === parseFiscalYear(year) - 1));
+  const years = hasPrevious ? [fiscalYearCode(parseFiscalYear(year) - 1), year] : [year];
+  const canonical = canonicalPlan(plan);
+  const all = measures(canonical);
+  const values = (of: readonly PlanItem[]) => all.flatMap((measure) => years.map((y) => measure.of(of, y)));
+  const areas = [...new Set(canonical.items.map((item) => item.area))];
   return {
     years,
-    marks: SUMMARY_MARKS,
-    areas: areas.map((area) => ({ area: area || NO_LABEL, counts: counts(items.filter((item) => item.area === area)) })),
-    total: counts(items),
+    measures: all.map(({ label, group }) => ({ label, group })),
+    areas: areas.map((area) => ({ area: area || NO_LABEL, values: values(canonical.items.filter((item) => item.area === area)) })),
+    total: values(canonical.items),
   };
 }
 
-function addSummarySheet(workbook: ExcelJS.Workbook, summary: MarkSummary): void {
-  const header = ['基本方針', ...summary.marks.flatMap((mark) => summary.years.map((y) => `${markLabel(mark)} ${y}`))];
+function addSummarySheet(workbook: ExcelJS.Workbook, summary: AreaSummary): void {
+  const header = ['基本方針', ...summary.measures.flatMap((measure) => summary.years.map((y) => `${measure.label} ${y}`))];
   const widths = [24, ...header.slice(1).map(() => 10)];
 
   const sheet = workbook.addWorksheet(SUMMARY_SHEET, { views: [{ state: 'frozen', ySplit: 1 }] });
   sheet.columns = widths.map((width) => ({ width }));
   addHeaderRow(sheet, 1, header, widths);
-  for (const { area, counts } of summary.areas) sheet.addRow([area, ...counts]);
+  for (const { area, values } of summary.areas) sheet.addRow([area, ...values]);
   const total = sheet.addRow(['合計', ...summary.total]);
   total.font = { bold: true };
   sheet.eachRow((row, n) => {
@@ -197,7 +242,7 @@ export async function writeConsolidatedWorkbook(input: ConsolidatedWorkbookInput
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream, useStyles: true, useSharedStrings: true, zip: { zlib: { level: 9 } } });
   workbook.creator = 'torimatome';
   addStatusSheet(workbook, input);
-  addSummarySheet(workbook, markSummary(input.plan, input.year));
+  addSummarySheet(workbook, areaSummary(input.plan, input.year));
   addNotReturnedSheet(workbook, input.notReturned);
   await workbook.commit();
   return Buffer.concat(chunks);

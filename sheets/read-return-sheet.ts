@@ -1,13 +1,22 @@
 /** Reading a division's filled return sheet back, cell by cell, with what is wrong with it. */
 import ExcelJS from 'exceljs';
-import { ARAO_COLLECTION } from '../domain/arao-collection';
-import { textFieldLimit } from '../domain/collection-definition';
-import { readStatusMark, type StatusMark } from '../domain/status-mark';
+import {
+  type AnswerValues,
+  blankValue,
+  type CollectionDefinition,
+  type CollectionField,
+  type FieldValue,
+  fieldName,
+  readFigure,
+  readRating,
+  scaleOf,
+  type TargetActualValue,
+} from '../domain/collection-definition';
 import { columnHeader, readPositiveInteger, type Unreadable } from '../master/plan-table';
 import { FORMULA_CELL, readXlsxCell } from '../master/xlsx-cell';
 import { itemFingerprint } from './item-fingerprint';
 import { cellProblem, cutShort, fileProblem, itemProblem, RETURN_PROBLEMS as P, type ReturnProblem, sheetCellProblem } from './return-problems';
-import { ANSWER_SHEET, FIRST_ITEM_ROW, HEADER_ROW, isInputColumn, META_SHEET, prefilledTexts, type SheetItem, type SheetLayout, sheetHeaders, sheetLayout } from './return-sheet-layout';
+import { ANSWER_SHEET, FIRST_ITEM_ROW, HEADER_ROW, type InputColumn, isInputColumn, META_SHEET, prefilledTexts, type SheetItem, type SheetLayout, sheetHeaders, sheetLayout } from './return-sheet-layout';
 import { readMetadataSheet, type SheetMetadata } from './return-sheet-meta';
 
 /** What the reform office sent this division in this cycle. */
@@ -18,12 +27,14 @@ export interface ExpectedReturn {
   divisionName: string;
   sheetVersion: number;
   items: SheetItem[];
+  /** The definition of the cycle's snapshot, that the sheet was written for. */
+  definition: CollectionDefinition;
 }
 
 export interface ReturnAnswer {
   no: number;
-  mark: StatusMark;
-  statusText: string;
+  /** The cycle year's value of each field the sheet asks, by field id. */
+  values: AnswerValues;
   /** What the division wrote in 説明, if anything. */
   explanation?: string;
 }
@@ -37,8 +48,6 @@ export interface ReturnReading {
   drafts?: ReturnAnswer[];
 }
 
-/** Longest status text taken, in characters, as Arao's definition says. */
-export const STATUS_TEXT_MAX_LENGTH = textFieldLimit(ARAO_COLLECTION, 'statusText');
 /** Problems listed one by one; past that, one more says how many were left out (a return record must stay small). */
 export const MAX_LISTED_PROBLEMS = 50;
 
@@ -78,33 +87,76 @@ function shownCell(value: ExcelJS.CellValue): string {
   return cell.code === FORMULA_CELL.code ? '（数式）' : '（日付など）';
 }
 
-function readAnswerRow(sheet: ExcelJS.Worksheet, layout: SheetLayout, no: number, row: number): { answer?: ReturnAnswer; problems: ReturnProblem[] } {
-  const problems: ReturnProblem[] = [];
-  const textCell = sheet.getCell(row, layout.statusTextColumn);
-  const markCell = sheet.getCell(row, layout.markColumn);
-  const at = (cell: ExcelJS.Cell) => ({ cell: cell.address, no });
+type Reading<T> = { value: T; problems: ReturnProblem[] };
 
-  const statusText = readXlsxCell(textCell.value);
-  if (typeof statusText !== 'string') problems.push(cellProblem(unreadableKind(statusText), at(textCell)));
-  else if (statusText === '') problems.push(cellProblem(P.missingStatusText, at(textCell), columnHeader(layout.columns[layout.statusTextColumn - 1]!)));
-  else if ([...statusText].length > STATUS_TEXT_MAX_LENGTH) problems.push(cellProblem(P.statusTextTooLong, at(textCell), [...statusText].length, STATUS_TEXT_MAX_LENGTH));
+/** One input cell's text, or the problem of a cell that holds no text or number. */
+function inputText(cell: ExcelJS.Cell, at: { cell: string; no: number }): Reading<string | undefined> {
+  const text = readXlsxCell(cell.value);
+  return typeof text === 'string' ? { value: text, problems: [] } : { value: undefined, problems: [cellProblem(unreadableKind(text), at)] };
+}
 
-  const markText = readXlsxCell(markCell.value);
-  let mark: StatusMark | undefined;
-  if (typeof markText !== 'string') {
-    problems.push(cellProblem(unreadableKind(markText), at(markCell)));
-  } else {
-    const reading = readStatusMark(markText);
-    if (!reading.ok) problems.push(cellProblem(P.unknownMark, at(markCell), cutShort(reading.value)));
-    else if (reading.mark === '') problems.push(cellProblem(P.missingMark, at(markCell)));
-    else mark = reading.mark;
+function rangeText(field: Extract<CollectionField, { kind: 'number' | 'targetActual' }>): string {
+  return field.min !== undefined && field.max !== undefined ? `${field.min}〜${field.max}` : field.min !== undefined ? `${field.min}以上` : `${field.max}以下`;
+}
+
+/** A figure cell: blank is null; a figure outside the field's range or with more decimals than it takes is refused. */
+function readFigureCell(field: Extract<CollectionField, { kind: 'number' | 'targetActual' }>, header: string, text: string, at: { cell: string; no: number }): Reading<number | null> {
+  if (text === '') return { value: null, problems: field.required ? [cellProblem(P.missingFigure, at, header)] : [] };
+  const figure = readFigure(text, field.unit);
+  if (figure === undefined) return { value: null, problems: [cellProblem(P.notAFigure, at, header, cutShort(text))] };
+  if ((field.min !== undefined && figure < field.min) || (field.max !== undefined && figure > field.max)) {
+    return { value: null, problems: [cellProblem(P.figureOutOfRange, at, header, figure, rangeText(field))] };
   }
+  if (Number((figure * 10 ** field.decimals).toPrecision(12)) % 1 !== 0) return { value: null, problems: [cellProblem(P.tooManyDecimals, at, header, figure, field.decimals)] };
+  return { value: figure, problems: [] };
+}
 
+/** The value of one field from its input cells. */
+function readFieldValue(definition: CollectionDefinition, layout: SheetLayout, sheet: ExcelJS.Worksheet, field: CollectionField, no: number, row: number): Reading<FieldValue> {
+  const inputs = layout.inputs.filter((input) => input.field === field);
+  const cellOf = (input: InputColumn) => sheet.getCell(row, input.column);
+  const at = (input: InputColumn) => ({ cell: cellOf(input).address, no });
+  const header = (input: InputColumn) => columnHeader(layout.columns[input.column - 1]!);
+  const read = inputs.map((input) => ({ input, ...inputText(cellOf(input), at(input)) }));
+  const unreadable = read.flatMap((r) => r.problems);
+  if (unreadable.length > 0) return { value: blankValue(field), problems: unreadable };
+  const [first] = read;
+  const text = first!.value!;
+  switch (field.kind) {
+    case 'text': {
+      if (text === '') return { value: '', problems: field.required ? [cellProblem(P.missingStatusText, at(first!.input), header(first!.input))] : [] };
+      const length = [...text].length;
+      return { value: text, problems: length > field.maxLength ? [cellProblem(P.statusTextTooLong, at(first!.input), fieldName(field), length, field.maxLength)] : [] };
+    }
+    case 'rating': {
+      const scale = scaleOf(definition, field);
+      const reading = readRating(scale, text);
+      if (!reading.ok) return { value: '', problems: [cellProblem(P.unknownMark, at(first!.input), scale, cutShort(reading.value))] };
+      if (reading.symbol === '' && field.required) return { value: '', problems: [cellProblem(P.missingMark, at(first!.input), scale)] };
+      return { value: reading.symbol, problems: [] };
+    }
+    case 'number':
+      return readFigureCell(field, header(first!.input), text, at(first!.input));
+    case 'targetActual': {
+      const figures = read.map((r) => ({ part: r.input.part!, ...readFigureCell(field, header(r.input), r.value!, at(r.input)) }));
+      const pair = { target: null, actual: null, ...Object.fromEntries(figures.map((f) => [f.part, f.value])) } as TargetActualValue;
+      return { value: pair, problems: figures.flatMap((f) => f.problems) };
+    }
+  }
+}
+
+function readAnswerRow(sheet: ExcelJS.Worksheet, definition: CollectionDefinition, layout: SheetLayout, no: number, row: number): { answer?: ReturnAnswer; problems: ReturnProblem[] } {
+  const values: AnswerValues = {};
+  const problems: ReturnProblem[] = [];
+  for (const field of new Set(layout.inputs.map((input) => input.field))) {
+    const reading = readFieldValue(definition, layout, sheet, field, no, row);
+    values[field.id] = reading.value;
+    problems.push(...reading.problems);
+  }
   // 説明 is free text the division may leave empty; anything unreadable there is simply not one.
   const explanation = readXlsxCell(sheet.getCell(row, layout.explanationColumn).value);
-
-  if (problems.length > 0 || mark === undefined || typeof statusText !== 'string') return { problems };
-  return { answer: { no, mark, statusText, ...(typeof explanation === 'string' && explanation !== '' && { explanation }) }, problems };
+  if (problems.length > 0) return { problems };
+  return { answer: { no, values, ...(typeof explanation === 'string' && explanation !== '' && { explanation }) }, problems };
 }
 
 /** The header row's cells against the ones the layout writes: the first that differs, if any. */
@@ -116,7 +168,7 @@ function headerDifference(sheet: ExcelJS.Worksheet, layout: SheetLayout, headerR
     const original = headers[column - 1] ?? '';
     const cell = row.getCell(column);
     // People break long headers over lines; only the words count.
-    if (comparable(cell.value).replace(/\s/g, '') !== original) return { cell, original };
+    if (comparable(cell.value).replace(/\s/g, '') !== original.replace(/\s/g, '')) return { cell, original };
   }
   return undefined;
 }
@@ -312,7 +364,7 @@ export async function readReturnSheet(data: Buffer, expected: ExpectedReturn): P
   const identity = identityProblems(meta, expected);
   if (identity.length > 0) return refused(identity);
 
-  const layout = sheetLayout(meta);
+  const layout = sheetLayout({ ...meta, definition: expected.definition });
   const sheet = workbook.getWorksheet(ANSWER_SHEET);
   if (!sheet) {
     const renamed = workbook.worksheets.find((other) => other !== metaSheet && headerMatches(other, layout));
@@ -339,7 +391,7 @@ export async function readReturnSheet(data: Buffer, expected: ExpectedReturn): P
     if (!placement.inPlace.has(no)) continue;
     problems.push(...prefilledProblems(sheet, layout, entry, sent.get(no)!));
     if (!answerItems.has(no)) continue;
-    const reading = readAnswerRow(sheet, layout, no, entry.row);
+    const reading = readAnswerRow(sheet, expected.definition, layout, no, entry.row);
     problems.push(...reading.problems);
     if (reading.answer) answers.push(reading.answer);
   }

@@ -3,7 +3,7 @@
  * add an entry here, so that codes stay unique and messages stay in one voice.
  */
 import { fiscalYearLabel, parseFiscalYear } from '../domain/fiscal-year';
-import { STATUS_MARKS, type StatusMark } from '../domain/status-mark';
+import type { RatingScale, RatingValue } from '../domain/collection-definition';
 import { FORMULA_CELL, UNSUPPORTED_CELL } from '../master/xlsx-cell';
 import { META_SHEET } from './return-sheet-layout';
 
@@ -47,9 +47,16 @@ export const RETURN_PROBLEMS = {
     `最新の回答様式（第${expected.sheetVersion}版）に入力し直してください`),
   missingSheet: kind('missing-sheet', (name: string) => `シート「${name}」がありません。お送りした回答様式のシートを消したり名前を変えたりせずに提出してください`),
   missingItemRow: kind('missing-item-row', () => 'この取組の行が回答様式にありません。最新の回答様式に入力し直してください'),
-  missingMark: kind('missing-mark', () => '取組状況の記号が入力されていません'),
-  unknownMark: kind('unknown-mark', (value: string) => `取組状況の記号「${value}」は使えません（${STATUS_MARKS.join(' ')} のいずれかを選んでください）`),
+  missingMark: kind('missing-mark', (scale: RatingScale) => `${scale.name}の記号が入力されていません`),
+  unknownMark: kind('unknown-mark', (scale: RatingScale, value: string) =>
+    `${scale.name}の記号「${value}」は使えません（${scale.values.map((v) => v.symbol).join(' ')} のいずれかを選んでください）`),
   missingStatusText: kind('missing-status-text', (header: string) => `「${header}」が入力されていません`),
+  missingFigure: kind('missing-figure', (header: string) => `「${header}」が入力されていません`),
+  notAFigure: kind('not-a-figure', (header: string, value: string) =>
+    `「${header}」の「${value}」は数値として読めません。数字だけを入力してください（全角の数字、桁区切りのカンマ、マイナスを表す▲も読めます）`),
+  figureOutOfRange: kind('figure-out-of-range', (header: string, value: number, range: string) => `「${header}」の ${value} は入力できる範囲（${range}）の外です`),
+  tooManyDecimals: kind('too-many-decimals', (header: string, value: number, decimals: number) =>
+    decimals === 0 ? `「${header}」の ${value} は整数で入力してください` : `「${header}」の ${value} は小数${decimals}桁までで入力してください`),
   formulaCell: kind(FORMULA_CELL.code, () => FORMULA_CELL.message),
   unsupportedCell: kind(UNSUPPORTED_CELL.code, () => UNSUPPORTED_CELL.message),
 
@@ -118,8 +125,8 @@ export const RETURN_PROBLEMS = {
     `この取組の行（${row}行目）が見つかりません。行を削除せずに、お送りした回答様式のまま入力してください`),
   movedRow: kind('moved-row', (from: number, to: number) =>
     `この取組の行が${from}行目から${to}行目に移動しています。行を並べ替えずに、お送りした回答様式のまま入力してください`),
-  statusTextTooLong: kind('status-text-too-long', (length: number, limit: number) =>
-    `取組状況の文章が${length.toLocaleString('ja-JP')}文字あります。${limit.toLocaleString('ja-JP')}文字以内にしてください`),
+  statusTextTooLong: kind('status-text-too-long', (name: string, length: number, limit: number) =>
+    `${name}が${length.toLocaleString('ja-JP')}文字あります。${limit.toLocaleString('ja-JP')}文字以内にしてください`),
   moreProblems: kind('more-problems', (count: number) => `ほかに${count}件の問題があります。お送りした回答様式に入力し直してください`),
 };
 
@@ -170,9 +177,14 @@ export function cellProblem<A extends unknown[]>(problem: ProblemKind<A>, at: { 
 export const SHORT_TEXT = 20;
 
 export const RETURN_WARNINGS = {
-  markBackwards: kind('mark-backwards', (before: StatusMark, now: StatusMark) => `取組状況が前年度の「${before}」から「${now}」に下がっています。理由を説明してください`),
-  doneWhileStudying: kind('done-while-studying', () => 'スケジュールでは今年度は「検討」ですが、「○」（実施済み）になっています。内容を確かめ、説明してください'),
-  notYetWhileScheduled: kind('not-yet-while-scheduled', () => 'スケジュールでは今年度は「実施」ですが、「-」（翌年度以降実施）になっています。理由を説明してください'),
-  sameTextAsLastYear: kind('same-text-as-last-year', () => '取組状況の文が前年度と同じです。今年度の状況を書くか、同じである理由を説明してください'),
-  shortText: kind('short-text', (length: number) => `取組状況の文が短すぎます（${length}文字）。今年度の取組が分かるように書くか、理由を説明してください`),
+  markBackwards: kind('mark-backwards', (scale: RatingScale, before: string, now: string) => `${scale.name}が前年度の「${before}」から「${now}」に下がっています。理由を説明してください`),
+  doneWhileStudying: kind('done-while-studying', (best: RatingValue) => `スケジュールでは今年度は「検討」ですが、「${best.symbol}」（${best.label}）になっています。内容を確かめ、説明してください`),
+  notYetWhileScheduled: kind('not-yet-while-scheduled', (notYetDue: RatingValue) => `スケジュールでは今年度は「実施」ですが、「${notYetDue.symbol}」（${notYetDue.label}）になっています。理由を説明してください`),
+  sameTextAsLastYear: kind('same-text-as-last-year', (name: string) => `${name}が前年度と同じです。今年度の状況を書くか、同じである理由を説明してください`),
+  shortText: kind('short-text', (name: string, length: number) => `${name}が短すぎます（${length}文字）。今年度の取組が分かるように書くか、理由を説明してください`),
+  figureFarFromLastYear: kind('figure-far-from-last-year', (name: string, before: string, now: string, low: number, high: number) =>
+    `${name}が前年度の${before}から${now}に変わっています（前年度の${low}倍〜${high}倍の外です）。値を確かめ、説明してください`),
+  figureBelow: kind('figure-below', (name: string, now: string, bound: string) => `${name}が${now}で、${bound}を下回っています。値を確かめ、説明してください`),
+  figureAbove: kind('figure-above', (name: string, now: string, bound: string) => `${name}が${now}で、${bound}を上回っています。値を確かめ、説明してください`),
+  rateAbove: kind('rate-above', (name: string, rate: string, bound: number) => `${name}の達成率が${rate}％で、${bound}％を超えています。目標と実績を確かめ、説明してください`),
 };

@@ -2,15 +2,18 @@
  * Where everything is on a division's return sheet. The writer puts things here and the reader
  * looks for them here, so the two cannot drift apart.
  */
+import type { CollectionDefinition, CollectionField } from '../domain/collection-definition';
 import { compareFiscalYearCodes } from '../domain/fiscal-year';
 import { type Plan, type PlanItem, type PlanPeriod } from '../domain/plan';
-import { cellText, columnHeader, type PlanColumn, tableColumns } from '../master/plan-table';
+import { type AnswerPart, cellText, columnHeader, type PlanColumn, tableColumns } from '../master/plan-table';
 import { columnWidth } from './sheet-style';
 
 /** The one sheet the division sees and fills in. */
 export const ANSWER_SHEET = '回答';
 /** What the sheet was written for; very hidden, so that only a program finds it. */
 export const META_SHEET = '様式情報';
+/** The values of the rating lists too long for Excel to hold in the list itself; hidden. */
+export const LISTS_SHEET = '選択肢';
 
 /** Rows above the table, each merged across it. */
 export const HEADING_ROWS = {
@@ -30,28 +33,40 @@ export interface SheetItem {
   role: SheetRole;
 }
 
-/** What decides the columns: the cycle year and the plan years it is shown with. */
+/** What decides the columns: the cycle year, the plan years it is shown with and the definition. */
 export interface SheetShape {
   year: string;
   period: PlanPeriod;
-  /** Mark years before the cycle year, shown as the item's history. */
-  pastMarkYears: string[];
+  /** Years before the cycle year the plan holds answers for, shown as the item's history. */
+  pastYears: string[];
+  definition: CollectionDefinition;
 }
 
+/** Ratings and figures are shown with their history; a year's text or target is read in the table, not the sheet. */
+const showsHistory = (field: CollectionField) => field.kind === 'rating' || field.kind === 'number';
+
 export function sheetShape(plan: Plan, year: string): SheetShape {
+  const past = plan.definition.fields.filter(showsHistory).flatMap((field) => plan.fieldYears[field.id] ?? []);
   return {
     year,
     period: plan.period,
-    pastMarkYears: plan.markYears.filter((y) => compareFiscalYearCodes(y, year) < 0).sort(compareFiscalYearCodes),
+    pastYears: [...new Set(past)].filter((y) => compareFiscalYearCodes(y, year) < 0).sort(compareFiscalYearCodes),
+    definition: plan.definition,
   };
+}
+
+/** A cell the division fills in: a field of the cycle year, or one figure of a target/actual field. */
+export interface InputColumn {
+  column: number;
+  field: CollectionField;
+  part?: Exclude<AnswerPart, 'rate'>;
 }
 
 export interface SheetLayout {
   /** Sheet column n (1-based) is columns[n - 1]. */
   columns: PlanColumn[];
-  /** The two cells a division fills in: this year's status text and mark. */
-  statusTextColumn: number;
-  markColumn: number;
+  /** The cells a division fills in, in column order. */
+  inputs: InputColumn[];
   /** 説明: after the plan's columns, where the division answers a warning (確認事項). */
   explanationColumn: number;
 }
@@ -59,12 +74,22 @@ export interface SheetLayout {
 export const EXPLANATION_HEADER = '説明';
 const EXPLANATION_WIDTH = 30;
 
-/** The plan table's columns as the cycle year sees them: its status text, past marks, its mark. */
+/**
+ * The table's columns as the cycle year sees them: each field for the cycle year, ratings and
+ * figures with their past years. The cycle year's rate is not a column: it is computed once
+ * target and actual come back, and a sheet holds no formula.
+ */
 export function sheetLayout(shape: SheetShape): SheetLayout {
-  const columns = tableColumns(shape.period, [shape.year], [...shape.pastMarkYears, shape.year]);
-  const columnOf = (field: 'statusText' | 'marks') =>
-    1 + columns.findIndex((c) => c.kind === 'year' && c.field === field && c.year === shape.year);
-  return { columns, statusTextColumn: columnOf('statusText'), markColumn: columnOf('marks'), explanationColumn: columns.length + 1 };
+  const years = Object.fromEntries(shape.definition.fields.map((field) => [field.id, showsHistory(field) ? [...shape.pastYears, shape.year] : [shape.year]]));
+  const columns = tableColumns(shape.definition, shape.period, years).filter(
+    (column) => !(column.kind === 'answer' && column.year === shape.year && column.part === 'rate'),
+  );
+  const inputs = columns.flatMap((column, i): InputColumn[] =>
+    column.kind === 'answer' && column.year === shape.year
+      ? [{ column: i + 1, field: column.field, ...(column.part !== undefined && column.part !== 'rate' && { part: column.part }) }]
+      : [],
+  );
+  return { columns, inputs, explanationColumn: columns.length + 1 };
 }
 
 /** The header row as written: the plan's columns, then 説明. */
@@ -77,7 +102,7 @@ export function sheetWidths(layout: SheetLayout): number[] {
 }
 
 export function isInputColumn(layout: SheetLayout, column: number): boolean {
-  return column === layout.statusTextColumn || column === layout.markColumn;
+  return layout.inputs.some((input) => input.column === column);
 }
 
 /** The texts of an item's prefilled cells, in column order. */

@@ -17,7 +17,8 @@ export const SheetMetadata = z.object({
   year: FiscalYearCode,
   sheetVersion: z.number().int().positive(),
   period: PlanPeriod,
-  pastMarkYears: z.array(FiscalYearCode),
+  /** The years before the cycle year whose ratings and figures the sheet shows. */
+  pastYears: z.array(FiscalYearCode),
   items: z.array(
     z.object({
       no: z.number().int().positive(),
@@ -30,7 +31,9 @@ export const SheetMetadata = z.object({
 export type SheetMetadata = z.infer<typeof SheetMetadata>;
 
 // Key/value rows, then a header row and one row per item.
-const FIELDS = ['cycleId', 'divisionId', 'divisionName', 'year', 'sheetVersion', 'periodFrom', 'periodTo', 'pastMarkYears'] as const;
+const FIELDS = ['cycleId', 'divisionId', 'divisionName', 'year', 'sheetVersion', 'periodFrom', 'periodTo', 'pastYears'] as const;
+// What sheets written before the collection definition call pastYears: Arao's past marks were all its history.
+const OLD_PAST_YEARS = 'pastMarkYears';
 const ITEM_FIELDS = ['no', 'row', 'role', 'fingerprint'] as const;
 const YEAR_SEPARATOR = ',';
 
@@ -44,7 +47,7 @@ export function addMetadataSheet(workbook: ExcelJS.Workbook, meta: SheetMetadata
     sheetVersion: meta.sheetVersion,
     periodFrom: meta.period.from,
     periodTo: meta.period.to,
-    pastMarkYears: meta.pastMarkYears.join(YEAR_SEPARATOR),
+    pastYears: meta.pastYears.join(YEAR_SEPARATOR),
   };
   sheet.addRows(FIELDS.map((field) => {
     const value = values[field];
@@ -73,7 +76,7 @@ export function readMetadataSheet(sheet: ExcelJS.Worksheet): SheetMetadata | und
     year: fields.get('year'),
     sheetVersion: Number(fields.get('sheetVersion')),
     period: { from: fields.get('periodFrom'), to: fields.get('periodTo') },
-    pastMarkYears: fields.get('pastMarkYears')?.split(YEAR_SEPARATOR).filter((year) => year !== ''),
+    pastYears: (fields.get('pastYears') ?? fields.get(OLD_PAST_YEARS))?.split(YEAR_SEPARATOR).filter((year) => year !== ''),
     items: rows.slice(itemsHeader + 1).map(([no, row, role, fingerprint]) => ({ no: Number(no), row: Number(row), role, fingerprint })),
   });
   return parsed.success ? parsed.data : undefined;

@@ -37,17 +37,29 @@ export function columnWidth(column: PlanColumn): number {
       return 6;
     case 'text':
       return column.field === 'overview' ? 40 : 18;
-    case 'year':
-      return column.field === 'statusText' ? 60 : 8;
+    case 'schedule':
+      return 8;
+    case 'answer':
+      return column.field.kind === 'text' ? 60 : column.field.kind === 'rating' ? 8 : 12;
     case 'divisions':
       return 18;
   }
 }
 
-/** Short codes (numbers, schedule entries, marks) centred; prose wrapped from the top. */
+/** Short codes (item numbers, schedule entries, ratings) centred; figures to the right; prose wrapped from the top. */
 export function columnAlignment(column: PlanColumn): Partial<ExcelJS.Alignment> {
-  const centred = column.kind === 'no' || (column.kind === 'year' && column.field !== 'statusText');
-  return centred ? { vertical: 'top', horizontal: 'center', wrapText: true } : { vertical: 'top', wrapText: true };
+  if (column.kind === 'no' || column.kind === 'schedule' || (column.kind === 'answer' && column.field.kind === 'rating')) {
+    return { vertical: 'top', horizontal: 'center', wrapText: true };
+  }
+  if (column.kind === 'answer' && column.field.kind !== 'text') return { vertical: 'top', horizontal: 'right', wrapText: true };
+  return { vertical: 'top', wrapText: true };
+}
+
+/** Excel's number format of a figure column: thousands separators and the field's decimals. */
+export function figureFormat(column: PlanColumn): string | undefined {
+  if (column.kind !== 'answer' || (column.field.kind !== 'number' && column.field.kind !== 'targetActual')) return undefined;
+  const decimals = column.part === 'rate' ? column.field.kind === 'targetActual' && column.field.rateDecimals : column.field.decimals;
+  return decimals ? `#,##0.${'0'.repeat(decimals)}` : '#,##0';
 }
 
 // Japanese glyphs take two width units, and a line of 11 pt Japanese text about 16 points.
@@ -73,11 +85,6 @@ function lineCount(text: string, width: number): number {
 export function rowHeight(cells: ReadonlyArray<{ text: string; width: number }>, minLines = 1): number {
   const lines = Math.max(minLines, ...cells.map((cell) => lineCount(cell.text, cell.width)));
   return Math.min(MAX_ROW_HEIGHT, lines * POINTS_PER_LINE + PADDING);
-}
-
-/** The number stays a number so that Excel sorts and filters it as one; an empty cell stays empty. */
-export function tableCellValue(column: PlanColumn | undefined, text: string): ExcelJS.CellValue {
-  return column?.kind === 'no' ? Number(text) : xlsxText(text) || null;
 }
 
 /** A line of text above the table, merged across it. */

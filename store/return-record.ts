@@ -1,8 +1,24 @@
-import type { StatusMark } from '../domain/status-mark';
+import type { AnswerValues } from '../domain/collection-definition';
 import type { ReturnProblem } from '../sheets/return-problems';
 import type { ReturnSubmission } from '../workflows/definitions';
 import { cycleKeys } from './file-store';
 import { type ObjectStore, readJson } from './object-store';
+
+/** An item's answer as kept: the cycle year's value of each field, by field id. */
+export interface KeptAnswer {
+  no: number;
+  values: AnswerValues;
+}
+
+/**
+ * A record written before the collection definition kept Arao's two fields under names of their
+ * own; it reads as the same answer, so old cycles still close, export and replay.
+ */
+function fromArao(answer: KeptAnswer | { no: number; mark: string; statusText: string }): KeptAnswer {
+  if ('values' in answer) return answer;
+  const { mark, statusText, ...rest } = answer;
+  return { ...rest, values: { statusText, marks: mark } };
+}
 
 /** What the run store keeps of each attempt: the file, the check, the answers. */
 export interface ReturnRecord {
@@ -12,9 +28,9 @@ export interface ReturnRecord {
   problems: ReturnProblem[];
   warnings: ReturnProblem[];
   explanations: Record<string, string>;
-  answers: Array<{ no: number; mark: StatusMark; statusText: string }>;
+  answers: KeptAnswer[];
   /** Of a refused return, the rows that read well: filled back into the sheet the division downloads again. */
-  drafts?: Array<{ no: number; mark: StatusMark; statusText: string }>;
+  drafts?: KeptAnswer[];
   checkedAt: string;
 }
 
@@ -30,7 +46,8 @@ export async function writeReturnRecord(store: ObjectStore, cycleId: string, div
 
 /** A division's record of one attempt, if that attempt was checked. */
 export async function findReturnRecord(store: ObjectStore, cycleId: string, divisionId: string, attempt: number): Promise<ReturnRecord | undefined> {
-  return readJson<ReturnRecord>(store, cycleKeys(cycleId).returnRecord(divisionId, attempt));
+  const record = await readJson<ReturnRecord>(store, cycleKeys(cycleId).returnRecord(divisionId, attempt));
+  return record && { ...record, answers: record.answers.map(fromArao), ...(record.drafts && { drafts: record.drafts.map(fromArao) }) };
 }
 
 export async function readReturnRecord(store: ObjectStore, cycleId: string, divisionId: string, attempt: number): Promise<ReturnRecord> {

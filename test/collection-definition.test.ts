@@ -19,7 +19,7 @@ const base = (): CollectionDefinitionInput => ({
   scales: [{ id: 'grade', name: '評価', values: [{ symbol: 'A', label: '良い' }, { symbol: 'B', label: '普通' }, { symbol: 'C', label: '悪い' }] }],
   fields: [
     { id: 'grade', kind: 'rating', scale: 'grade', header: '評価（{year}）' },
-    { id: 'note', kind: 'text', header: '取組内容', maxLength: 200 },
+    { id: 'note', kind: 'text', header: '取組内容（{year}）', maxLength: 200 },
   ],
   table: { columns: [{ plan: 'no' }, { field: 'grade' }, { field: 'note' }] },
   summary: { ratings: ['grade'] },
@@ -92,7 +92,7 @@ describe('collection definition', () => {
 
   it('refuses a number field whose range is upside down, and a not-yet-due symbol the scale lacks', () => {
     const input = base();
-    input.fields.push({ id: 'effect', kind: 'number', header: '効果額', unit: '千円', min: 10, max: 0 });
+    input.fields.push({ id: 'effect', kind: 'number', header: '効果額（{year}）', unit: '千円', min: 10, max: 0 });
     input.scales![0]!.notYetDue = '-';
     expect(problemsOf(input)).toEqual(['scales[0].notYetDue: 「-」はこの尺度の記号ではありません', 'fields[2].max: 上限 0 が下限 10 より小さくなっています']);
   });
@@ -114,7 +114,7 @@ describe('reading a rating', () => {
 });
 
 describe('achievement rate', () => {
-  const field = (over: Record<string, unknown>) => TargetActualField.parse({ id: 'goal', kind: 'targetActual', header: '目標', unit: '件', ...over });
+  const field = (over: Record<string, unknown>) => TargetActualField.parse({ id: 'goal', kind: 'targetActual', header: '目標（{year}）', unit: '件', ...over });
 
   it('is actual ÷ target × 100, rounded to the field\'s decimals and in its direction', () => {
     expect(achievementRate(field({}), 3, 2)).toBe(66.7);

@@ -11,7 +11,8 @@ function lines(csv: string): string[] {
 
 function withStatusText(text: string): Plan {
   const plan = smallPlan();
-  return { ...plan, items: [{ ...plan.items[0]!, statusText: { R4: text } }] };
+  const [first] = plan.items;
+  return { ...plan, items: [{ ...first!, values: { ...first!.values, statusText: { R4: text } } }] };
 }
 
 /** The status text field of a one-item plan's only row. */
@@ -110,7 +111,7 @@ describe('writePlanCsv', () => {
 
   it('writes items in number order and years in time order, however the plan lists them', () => {
     const plan = smallPlan();
-    const shuffled = { ...plan, markYears: ['R4', 'R2', 'R1', 'R3'], items: [...plan.items].reverse() };
+    const shuffled = { ...plan, fieldYears: { ...plan.fieldYears, marks: ['R4', 'R2', 'R1', 'R3'] }, items: [...plan.items].reverse() };
     expect(writePlanCsv(shuffled)).toBe(writePlanCsv(plan));
   });
 });

@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
+import { ARAO_COLLECTION } from '../domain/arao-collection';
 import { Plan, serializePlan } from '../domain/plan';
 import { unknownStatusMarkMessage } from '../domain/status-mark';
 import type { Finding } from '../master/findings';
@@ -36,20 +37,23 @@ function cell(workbook: ExcelJS.Workbook, header: string, no: keyof typeof ROW_O
   return sheet.getCell(ROW_OF[no], column);
 }
 
+/** Reads a workbook as the import does with no definition given and no plan in use: Arao's, unless the workbook carries one. */
+const readArao = (data: Buffer) => readPlanWorkbook(data, undefined, ARAO_COLLECTION);
+
 async function roundTrip(plan: Plan): Promise<{ plan?: Plan; findings: Finding[] }> {
-  return readPlanWorkbook(await writePlanWorkbook(plan));
+  return readArao(await writePlanWorkbook(plan));
 }
 
 /** Reads an edited workbook that must be refused, and gives its errors. */
 async function refused(change: (workbook: ExcelJS.Workbook) => void): Promise<Finding[]> {
-  const result = await readPlanWorkbook(await edited(change));
+  const result = await readArao(await edited(change));
   expect(result.plan).toBeUndefined();
   return result.findings.filter((f) => f.severity === 'error');
 }
 
 /** Reads an edited workbook that must be accepted. */
 async function accepted(change: (workbook: ExcelJS.Workbook) => void): Promise<{ plan: Plan; findings: Finding[] }> {
-  const { plan, findings } = await readPlanWorkbook(await edited(change));
+  const { plan, findings } = await readArao(await edited(change));
   expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
   expect(plan).toBeDefined();
   return { plan: plan!, findings };
@@ -60,7 +64,7 @@ function withTexts(texts: string[]): Plan {
   const [first] = plan.items;
   return Plan.parse({
     ...plan,
-    items: texts.map((text, i) => ({ ...first!, no: i + 1, overview: text, statusText: { R4: text } })),
+    items: texts.map((text, i) => ({ ...first!, no: i + 1, overview: text, values: { ...first!.values, statusText: { R4: text } } })),
   });
 }
 
@@ -111,7 +115,7 @@ describe('readPlanWorkbook round trip', () => {
   it.each([
     ['the fixture', smallPlan()],
     ['a plan over R3–R7', laterPlan()],
-    ['a plan across eras with no items', Plan.parse({ ...smallPlan(), period: { from: 'H30', to: 'R2' }, statusTextYears: [], markYears: ['H30'], items: [] })],
+    ['a plan across eras with no items', Plan.parse({ ...smallPlan(), period: { from: 'H30', to: 'R2' }, fieldYears: { statusText: [], marks: ['H30'] }, items: [] })],
     [
       'text that XML, Excel or number parsing would change',
       withTexts(['a\r\nb', 'a\rb', 'ctl\u0001\u001F', '_x000D_ literal', '__x0041__', '😀 \uD800 lone', '\uFFFE', '001', '1e3', 'TRUE', '2024-04-01', '#N/A', "'quoted"]),
@@ -124,15 +128,19 @@ describe('readPlanWorkbook round trip', () => {
 
   it('gives back the plan in canonical order', async () => {
     const plan = smallPlan();
-    const shuffled = { ...plan, markYears: ['R4', 'R1', 'R3', 'R2'], items: [...plan.items].reverse() };
+    const shuffled = { ...plan, fieldYears: { ...plan.fieldYears, marks: ['R4', 'R1', 'R3', 'R2'] }, items: [...plan.items].reverse() };
     const { plan: read } = await roundTrip(shuffled);
-    expect(JSON.stringify(read)).toBe(JSON.stringify(JSON.parse(serializePlan(plan))));
+    // The plan file leaves Arao's definition out; the plan read holds it, after the period.
+    expect(Object.keys(read!)).toEqual(['municipality', 'title', 'version', 'period', 'definition', 'fieldYears', 'items']);
+    const { definition, ...rest } = read!;
+    expect(definition).toEqual(ARAO_COLLECTION);
+    expect(JSON.stringify(rest)).toBe(JSON.stringify(JSON.parse(serializePlan(plan))));
   });
 });
 
 describe('readPlanWorkbook refuses', () => {
   it('a file that is not an xlsx', async () => {
-    expect(await readPlanWorkbook(Buffer.from('整理番号,基本方針\r\n1,a\r\n'))).toEqual({
+    expect(await readArao(Buffer.from('整理番号,基本方針\r\n1,a\r\n'))).toEqual({
       findings: [{ severity: 'error', code: 'not-xlsx', message: 'Excelファイル（.xlsx）として読めません' }],
     });
   });
@@ -345,7 +353,7 @@ describe('readPlanWorkbook accepts what people do in Excel', () => {
     const { plan, findings } = await accepted((workbook) => {
       cell(workbook, '取組状況（R1年度末時点）', 1).value = '〇';
     });
-    expect(plan.items[0]!.marks.R1).toBe('○');
+    expect(plan.items[0]!.values.marks!.R1).toBe('○');
     expect(findings).toEqual([
       { severity: 'info', code: 'mark-variant', no: 1, line: 2, message: '列「取組状況（R1年度末時点）」の「〇」を「○」として読みました' },
     ]);

@@ -87,16 +87,16 @@ describe('importing the R4 seed table', () => {
     const plan = await importSeed();
     expect(plan.items.map((i) => i.no)).toEqual(Array.from({ length: 35 }, (_, i) => i + 1));
     expect(plan.period).toEqual({ from: 'R1', to: 'R5' });
-    expect(plan.statusTextYears).toEqual(['R4']);
-    expect(plan.markYears).toEqual(['R1', 'R2', 'R3', 'R4']);
+    expect(plan.fieldYears.statusText).toEqual(['R4']);
+    expect(plan.fieldYears.marks).toEqual(['R1', 'R2', 'R3', 'R4']);
     for (const item of plan.items) {
       const cells = seedCells(item.no);
       expect(cells, `initiative of ${item.no}`).toContain(item.initiative);
       expect(cells, `overview of ${item.no}`).toContain(item.overview);
-      expect(cells, `status text of ${item.no}`).toContain(item.statusText.R4);
-      expect(item.statusText.R4!.length).toBeGreaterThan(50);
+      expect(cells, `status text of ${item.no}`).toContain(item.values.statusText!.R4);
+      expect((item.values.statusText!.R4 as string).length).toBeGreaterThan(50);
       const expected = EXPECTED[item.no - 1]!;
-      expect(Object.values(item.marks), `marks of ${item.no}`).toEqual(expected.marks);
+      expect(Object.values(item.values.marks!), `marks of ${item.no}`).toEqual(expected.marks);
       expect(Object.values(item.schedule), `schedule of ${item.no}`).toEqual(expected.schedule);
       expect([item.leadDivision, ...item.coDivisions], `divisions of ${item.no}`).toEqual(expected.divisions);
     }

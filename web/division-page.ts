@@ -150,7 +150,7 @@ async function currentSheet(ctx: WebContext, view: DivisionView): Promise<{ name
   }
   // Only rows the division answers now; an item moved away since is no longer its to fill.
   const own = new Set(sheetItems(snapshot, target.divisionId).filter((s) => s.role === 'answer').map((s) => s.item.no));
-  const answers = Object.fromEntries(drafts.filter((d) => own.has(d.no)).map((d) => [d.no, { mark: d.mark, statusText: d.statusText }]));
+  const answers = Object.fromEntries(drafts.filter((d) => own.has(d.no)).map((d) => [d.no, d.values]));
   return { name, data: await buildSheet(snapshot, target.divisionId, version, view.deadline, answers) };
 }
 

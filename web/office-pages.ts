@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findReturnRecord, latestReturnRecord, type ReturnRecord } from '../store/return-record';
 import { type CycleSnapshot, loadSnapshot } from '../store/snapshot';
+import { blankValue } from '../domain/collection-definition';
 import { divisionById } from '../domain/division-directory';
+import { type AnswerColumn, answerText, columnHeader, yearColumns } from '../master/plan-table';
 import { owesReturn } from '../domain/division-state';
 import { fiscalYearLabel, parseFiscalYear } from '../domain/fiscal-year';
 import { japaneseDateTime } from '../domain/japanese-date';
@@ -71,10 +73,15 @@ function progressBar(counts: ReadonlyMap<Progress, number>): Html {
 function answersTable(record: ReturnRecord | undefined, snapshot: CycleSnapshot, nos: readonly number[], commentable: boolean): Html {
   const item = (no: number) => snapshot.plan.items.find((i) => i.no === no);
   const answer = (no: number) => record?.answers.find((a) => a.no === no);
+  const columns = yearColumns(snapshot.plan.definition, snapshot.year);
+  const value = (no: number, column: AnswerColumn) => {
+    const values = answer(no)?.values;
+    return values ? answerText(column, values[column.field.id] ?? blankValue(column.field)) : '';
+  };
   return html`<div class="scroll"><table class="answers">
-<thead><tr><th>整理番号</th><th>具体的な取組</th><th>記号</th><th>取組状況</th><th>説明</th>${commentable && html`<th>差戻しのコメント</th>`}</tr></thead>
+<thead><tr><th>整理番号</th><th>具体的な取組</th>${columns.map((column) => html`<th>${columnHeader(column)}</th>`)}<th>説明</th>${commentable && html`<th>差戻しのコメント</th>`}</tr></thead>
 <tbody>${nos.map(
-    (no) => html`<tr><td>${no}</td><td class="initiative">${item(no)?.initiative}</td><td>${answer(no)?.mark}</td><td class="status-text">${answer(no)?.statusText}</td><td>${record?.explanations[String(no)]}</td>${
+    (no) => html`<tr><td>${no}</td><td class="initiative">${item(no)?.initiative}</td>${columns.map((column) => html`<td${column.field.kind === 'text' ? html` class="status-text"` : ''}>${value(no, column)}</td>`)}<td>${record?.explanations[String(no)]}</td>${
       commentable && html`<td><label class="visually-hidden" for="comment-${no}">整理番号${no}へのコメント</label><textarea id="comment-${no}" name="comment-${no}" rows="2" maxlength="1000"></textarea></td>`
     }</tr>`,
   )}</tbody>

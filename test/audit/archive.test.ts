@@ -35,7 +35,7 @@ beforeAll(async () => {
   for (const id of ['somu', 'zaisei', 'kaikei']) did.requestSheets.set(id, sha256((await cycle.request(id)).attachments[0]!.content));
   const somuSheet = (await cycle.request('somu')).attachments[0]!.content;
   // 総務課: refused once (item 16 without a mark), then accepted, then sent back.
-  await hand('somu', await fillReturnSheet(somuSheet, 'R4', (no) => (no === 16 ? { mark: '', statusText: 'x' } : { mark: seedPlan.items.find((i) => i.no === no)!.marks.R4!, statusText: 'y' })), 'upload');
+  await hand('somu', await fillReturnSheet(somuSheet, seedPlan.definition, 'R4', (no) => (no === 16 ? { values: { marks: '', statusText: 'x' } } : { values: { marks: seedPlan.items.find((i) => i.no === no)!.values.marks!.R4 as string, statusText: 'y' } })), 'upload');
   await hand('somu', await filledWithSeed(somuSheet), 'mail');
   expect((await cli('cycle', 'send-back', '--division', 'somu', '--comment', '16=研修の参加人数を書いてください')).code).toBe(0);
   await hand('zaisei', await filledWithSeed((await cycle.request('zaisei')).attachments[0]!.content), 'upload');

@@ -61,7 +61,8 @@ import { listSentMail, type SmtpSink, startSmtpSink } from '../../stack/smtp-sin
 import { type DevServer, startDevServer } from '../../stack/temporal-dev-server';
 import { connectClient } from '../../worker/settings';
 import { type CloseResult, closeCycleUpdate, type CycleInput, excuseSignal, type FileRef, type Ladder, sendBackUpdate, type SubmitResult, submitReturnUpdate } from '../../workflows/definitions';
-import type { StatusMark } from '../../domain/status-mark';
+import type { AnswerValues } from '../../domain/collection-definition';
+import { ARAO_COLLECTION } from '../../domain/arao-collection';
 import { consolidatePlan, writeConsolidatedWorkbook } from '../../sheets/consolidated-table';
 import { BENCH_MUNICIPALITY, syntheticAnswer, syntheticMaster } from './synthetic-plan';
 import { openStore } from '../../store/open-store';
@@ -629,7 +630,8 @@ async function fillAndStore(store: ObjectStore, c: DivisionCase, sheetVersion: n
   const sheet = await readStored(store, cycleKeys(CYCLE_ID).sheet(c.divisionId, sheetVersion));
   const first = c.assignment.answers[0];
   const answer = answerOf(c);
-  const filled = await fillReturnSheet(sheet, YEAR, (no) => (blank && no === first ? { ...answer(no)!, mark: '' } : answer(no)));
+  // The synthetic plan names no definition: it is Arao's, the default.
+  const filled = await fillReturnSheet(sheet, ARAO_COLLECTION, YEAR, (no) => (blank && no === first ? { values: { ...answer(no)!.values, marks: '' } } : answer(no)));
   return { c, sheetVersion, filled, ref: await storeReceived(store, filled, 'xlsx') };
 }
 
@@ -754,11 +756,11 @@ async function closeFloor(plan: Plan, returns: readonly PreparedReturn[], result
   const transport = nodemailer.createTransport({ host: sink.host, port: sink.port, pool: true, maxConnections: 1 });
   const t = performance.now();
   try {
-    const answers = new Map<number, { mark: StatusMark; statusText: string }>();
+    const answers = new Map<number, AnswerValues>();
     for (const { c, filled, sheetVersion } of returns) {
-      const reading = await readReturnSheet(filled, { cycleId: CYCLE_ID, year: YEAR, divisionId: c.divisionId, divisionName: c.divisionName, sheetVersion, items: c.items });
+      const reading = await readReturnSheet(filled, { cycleId: CYCLE_ID, year: YEAR, divisionId: c.divisionId, divisionName: c.divisionName, sheetVersion, items: c.items, definition: plan.definition });
       if (!reading.ok) throw new BenchError(`the floor could not read ${c.divisionId}'s return: ${reading.problems.map((p) => p.message).join(' / ')}`);
-      for (const a of reading.answers) answers.set(a.no, { mark: a.mark, statusText: a.statusText });
+      for (const a of reading.answers) answers.set(a.no, a.values);
     }
     await writeConsolidatedWorkbook({ plan: consolidatePlan(plan, YEAR, answers), year: YEAR, notes: new Map(), notReturned: [] });
     for (const file of resultMails) await transport.sendMail({ envelope: { from: `floor@${'city.bench.example'}`, to: ['floor@city.bench.example'] }, raw: await readFile(file) });

@@ -117,8 +117,7 @@ export function syntheticMaster(divisions: number, itemsPerDivision: number): Sy
       initiative: `${pick(next, INITIATIVES)}（${i + 1}）`,
       overview: prose(next, OVERVIEW_PHRASES, 100),
       schedule: Object.fromEntries(PERIOD.map((y, k) => [y, shape.schedule[k]!])),
-      statusText: {},
-      marks: Object.fromEntries(MARK_YEARS.map((y, k) => [y, shape.marks[k]!])),
+      values: { statusText: {}, marks: Object.fromEntries(MARK_YEARS.map((y, k) => [y, shape.marks[k]!])) },
       leadDivision: divisionNameOf(d),
       coDivisions: [],
     });
@@ -128,8 +127,7 @@ export function syntheticMaster(divisions: number, itemsPerDivision: number): Sy
     title: '行政改革実施計画',
     version: 1,
     period: { from: 'R1', to: 'R5' },
-    statusTextYears: [],
-    markYears: [...MARK_YEARS],
+    fieldYears: { statusText: [], marks: [...MARK_YEARS] },
     items,
   });
   return { plan, directory };
@@ -153,10 +151,10 @@ function scheduledEntry(item: PlanItem, year: string): ScheduleEntry {
  * below last year's, not ○ while the schedule still says 検討, not - once it says 実施, so no
  * 確認事項 holds the return) and about 200 characters of status text.
  */
-export function syntheticAnswer(item: PlanItem, year: string): { mark: string; statusText: string } {
+export function syntheticAnswer(item: PlanItem, year: string): { values: { marks: string; statusText: string } } {
   const next = random(item.no * 7919);
-  const previous = item.marks[MARK_YEARS[MARK_YEARS.length - 1]!] ?? '';
+  const previous = (item.values.marks![MARK_YEARS[MARK_YEARS.length - 1]!] ?? '') as StatusMark;
   const scheduled = scheduledEntry(item, year);
   const candidates = (['○', '△', '×'] as const).filter((mark) => RANK[mark]! >= (RANK[previous] ?? 0) && !(mark === '○' && scheduled === '検討'));
-  return { mark: candidates.length > 0 ? pick(next, candidates) : '△', statusText: prose(next, STATUS_PHRASES, 200) };
+  return { values: { marks: candidates.length > 0 ? pick(next, candidates) : '△', statusText: prose(next, STATUS_PHRASES, 200) } };
 }

@@ -36,7 +36,7 @@ describe('the reminder and escalation ladder, counted in seconds from the deadli
     // 総務課 returns at once; 収納課 gets ten more minutes; 財政課 does nothing.
     const somuSheet = (await sent()).find((m) => m.subject.startsWith('【依頼】') && m.to[0] === 'somu@city.arao.example')!.attachments[0]!.content;
     const filled = join(service.dataDir, 'somu.xlsx');
-    writeFileSync(filled, await fillReturnSheet(somuSheet, 'R4', (no) => ({ mark: seedPlan.items[no - 1]!.marks.R4!, statusText: seedPlan.items[no - 1]!.statusText.R4! })));
+    writeFileSync(filled, await fillReturnSheet(somuSheet, seedPlan.definition, 'R4', (no) => ({ values: { marks: seedPlan.items[no - 1]!.values.marks!.R4 as string, statusText: seedPlan.items[no - 1]!.values.statusText!.R4 as string } })));
     expect((await cli('submit', '--division', 'somu', filled)).stdout).toContain('回答を受け付けました');
     // Every division's deadline is moved to 25 seconds from now, however long the launch took:
     // the ladders are planned again from it.

@@ -32,9 +32,9 @@ async function delivered(): Promise<Delivered[]> {
 
 const seedAnswer = (no: number) => {
   const item = seedPlan.items.find((i) => i.no === no)!;
-  return { mark: item.marks.R4!, statusText: item.statusText.R4! };
+  return { values: { marks: item.values.marks!.R4 as string, statusText: item.values.statusText!.R4 as string } };
 };
-const fillAsDivision = (sheet: Buffer, answer: (no: number) => Answer | undefined) => fillReturnSheet(sheet, 'R4', answer);
+const fillAsDivision = (sheet: Buffer, answer: (no: number) => Answer | undefined) => fillReturnSheet(sheet, seedPlan.definition, 'R4', answer);
 
 async function submit(divisionId: string, data: Buffer, name = `${divisionId}.xlsx`) {
   const path = join(service.dataDir, 'filled', name);
@@ -121,7 +121,7 @@ describe('the R4 collection, end to end on a real Temporal server and SMTP serve
     expect(sendBackMail!.mail.subject).toBe('【差戻し】令和4年度 行政改革実施計画の取組状況の回答について（総務課）');
     expect(sendBackMail!.mail.text).toContain('整理番号16「管理職のマネジメント能力向上のための人事制度の構築」: 研修の参加人数を書いてください');
     const secondSheet = sendBackMail!.mail.attachments[0]!.content;
-    expect(await sheetValue(secondSheet, '取組状況（R4年度末時点）', 16)).toBe(seedAnswer(16).mark);
+    expect(await sheetValue(secondSheet, '取組状況（R4年度末時点）', 16)).toBe(seedAnswer(16).values.marks);
     const outdated = await submit('somu', await fillAsDivision(requests.find((r) => r.divisionId === 'somu')!.mail.attachments[0]!.content, seedAnswer), 'somu-old.xlsx');
     expect(outdated.stderr).toContain('古い回答様式（第1版）');
     expect((await submit('somu', secondSheet, 'somu-v2.xlsx')).stdout).toContain('回答を受け付けました（3回目の提出）');
@@ -142,7 +142,7 @@ describe('the R4 collection, end to end on a real Temporal server and SMTP serve
     expect(close.stdout).toContain('未提出 0 課');
     const csvPath = join(service.dataDir, 'r4.csv');
     expect((await cli('cycle', 'export', '--year', 'R4', '--format', 'csv', '--out', csvPath)).code).toBe(0);
-    expect(readFileSync(csvPath, 'utf8')).toBe(writeConsolidatedCsv(seedPlan, new Map([[4, `説明: ${ITEM_4_EXPLANATION}`]])));
+    expect(readFileSync(csvPath, 'utf8')).toBe(writeConsolidatedCsv(seedPlan, 'R4', new Map([[4, `説明: ${ITEM_4_EXPLANATION}`]])));
 
     const mails = await delivered();
     const ids = mails.map((m) => m.mail.messageId);
@@ -180,10 +180,10 @@ describe('the R4 collection, end to end on a real Temporal server and SMTP serve
     const r5 = (await delivered()).slice(before);
     const somu = r5.find((r) => r.divisionId === 'somu')!;
     const lastYears = requests.find((r) => r.divisionId === 'somu')!;
-    const wrongCycle = await submit('somu', await fillReturnSheet(lastYears.mail.attachments[0]!.content, 'R4', seedAnswer), 'r4-sheet-for-r5.xlsx');
+    const wrongCycle = await submit('somu', await fillReturnSheet(lastYears.mail.attachments[0]!.content, seedPlan.definition, 'R4', seedAnswer), 'r4-sheet-for-r5.xlsx');
     expect(wrongCycle.code).toBe(1);
     expect(wrongCycle.stderr).toContain('cycle-arao-R4');
-    expect(await sheetValue(somu.mail.attachments[0]!.content, '取組状況（R4年度末時点）', 16)).toBe(seedAnswer(16).mark);
+    expect(await sheetValue(somu.mail.attachments[0]!.content, '取組状況（R4年度末時点）', 16)).toBe(seedAnswer(16).values.marks);
     expect(await sheetValue(somu.mail.attachments[0]!.content, '取組状況（R5年度末時点）', 16)).toBeNull();
   }, 120_000);
 });

@@ -30,14 +30,14 @@ describe('result mails once the table is too large to send to everyone', () => {
     // Its own answers as the table has them, and nothing of another division.
     for (const no of [3, 10, 13]) {
       const item = seedPlan.items.find((i) => i.no === no)!;
-      expect(somu.text).toContain(`整理番号${no} ${item.initiative}: ${item.marks.R4}`);
+      expect(somu.text).toContain(`整理番号${no} ${item.initiative}: ${item.values.marks!.R4}`);
     }
     expect(somu.text).not.toContain(`整理番号1 ${seedPlan.items[0]!.initiative}`);
     // The summary: somu's 11 answers are in, every other item of R4 is blank.
     const items = seedPlan.items.length;
     const answered = [3, 10, 13, 14, 16, 17, 18, 19, 20, 21, 22];
-    const count = (mark: string) => answered.filter((no) => seedPlan.items.find((i) => i.no === no)!.marks.R4 === mark).length;
-    const r3 = (mark: string) => seedPlan.items.filter((i) => (i.marks.R3 ?? '') === mark).length;
+    const count = (mark: string) => answered.filter((no) => seedPlan.items.find((i) => i.no === no)!.values.marks!.R4 === mark).length;
+    const r3 = (mark: string) => seedPlan.items.filter((i) => (i.values.marks!.R3 ?? '') === mark).length;
     expect(somu.text).toContain(`合計: ○ ${r3('○')}→${count('○')}、△ ${r3('△')}→${count('△')}、× ${r3('×')}→${count('×')}、- ${r3('-')}→${count('-')}、空欄・未提出 ${r3('')}→${items - answered.length}`);
     expect(Buffer.byteLength(somu.text)).toBeLessThan(100 * 1024);
   }, 120_000);

@@ -136,7 +136,7 @@ async function season(twoWorkers: boolean): Promise<Season> {
     Array.from({ length: 8 }, async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
         const sheet = await store.get(cycleKeys(CYCLE).sheet(next.divisionId, 1));
-        const file = await storeReceived(store, await fillReturnSheet(sheet!.data, YEAR, answerOf), 'xlsx');
+        const file = await storeReceived(store, await fillReturnSheet(sheet!.data, plan.definition, YEAR, answerOf), 'xlsx');
         const asked = Date.now();
         const result = await client.workflow.getHandle(divisionWorkflowId(CYCLE, next.divisionId)).executeUpdate(submitReturnUpdate, {
           args: [{ file, fileName: `${YEAR}取組状況_${next.divisionId}.xlsx`, channel: 'cli', submittedBy: 'テスト担当' }],

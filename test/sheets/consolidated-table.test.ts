@@ -8,11 +8,11 @@ import { consolidatePlan, writeConsolidatedCsv, writeConsolidatedWorkbook } from
 import { SMALL_PLAN_HEADER, smallPlan } from '../fixtures/small-plan';
 import { load, seedPlan, withoutYear } from './fixtures';
 
-type Answers = Map<number, { mark: StatusMark; statusText: string }>;
+type Answers = Map<number, { marks: StatusMark; statusText: string }>;
 
 /** The plan's own values for `year`, as if every division had returned them. */
 const answersOf = (plan: Plan, year: string, nos = plan.items.map((item) => item.no)): Answers =>
-  new Map(plan.items.filter((item) => nos.includes(item.no)).map((item) => [item.no, { mark: item.marks[year]!, statusText: item.statusText[year]! }]));
+  new Map(plan.items.filter((item) => nos.includes(item.no)).map((item) => [item.no, { marks: item.values.marks![year] as StatusMark, statusText: item.values.statusText![year] as string }]));
 
 const seed = seedPlan();
 const before = withoutYear(seed, 'R4');
@@ -28,12 +28,12 @@ describe('consolidatePlan', () => {
     answers.delete(27);
     const plan = consolidatePlan(before, 'R4', answers);
     expect(plan.version).toBe(before.version);
-    expect(plan.statusTextYears).toEqual(['R4']);
-    expect(plan.markYears).toEqual(['R1', 'R2', 'R3', 'R4']);
+    expect(plan.fieldYears.statusText).toEqual(['R4']);
+    expect(plan.fieldYears.marks).toEqual(['R1', 'R2', 'R3', 'R4']);
     for (const item of plan.items) {
       const original = seed.items.find((i) => i.no === item.no)!;
       if (item.no === 14 || item.no === 27) {
-        expect(item).toEqual({ ...original, statusText: { R4: '' }, marks: { ...original.marks, R4: '' } });
+        expect(item).toEqual({ ...original, values: { statusText: { R4: '' }, marks: { ...original.values.marks, R4: '' } } });
       } else {
         expect(item).toEqual(original);
       }
@@ -42,30 +42,30 @@ describe('consolidatePlan', () => {
 
   it('adds the year among the others in order, and only once', () => {
     const small = smallPlan();
-    const answers: Answers = new Map(small.items.map((item) => [item.no, { mark: item.marks.R3!, statusText: `R3の${item.no}` }]));
+    const answers: Answers = new Map(small.items.map((item) => [item.no, { marks: item.values.marks!.R3 as StatusMark, statusText: `R3の${item.no}` }]));
     const plan = consolidatePlan(withoutYear(small, 'R3'), 'R3', answers);
-    expect(plan.markYears).toEqual(['R1', 'R2', 'R3', 'R4']);
-    expect(plan.statusTextYears).toEqual(['R3', 'R4']);
-    expect(plan.items.map((item) => item.marks.R3)).toEqual(small.items.map((item) => item.marks.R3));
-    expect(plan.items.map((item) => item.statusText.R3)).toEqual(['R3の1', 'R3の2', 'R3の3', 'R3の12']);
-    expect(plan.items.map((item) => item.statusText.R4)).toEqual(small.items.map((item) => item.statusText.R4));
+    expect(plan.fieldYears.marks).toEqual(['R1', 'R2', 'R3', 'R4']);
+    expect(plan.fieldYears.statusText).toEqual(['R3', 'R4']);
+    expect(plan.items.map((item) => item.values.marks!.R3)).toEqual(small.items.map((item) => item.values.marks!.R3));
+    expect(plan.items.map((item) => item.values.statusText!.R3)).toEqual(['R3の1', 'R3の2', 'R3の3', 'R3の12']);
+    expect(plan.items.map((item) => item.values.statusText!.R4)).toEqual(small.items.map((item) => item.values.statusText!.R4));
     const again = consolidatePlan(plan, 'R3', new Map());
-    expect(again.markYears).toEqual(['R1', 'R2', 'R3', 'R4']);
-    expect(again.items.map((item) => item.marks.R3)).toEqual(['', '', '', '']);
-    expect(consolidatePlan(small, 'R5', new Map()).statusTextYears).toEqual(['R4', 'R5']);
+    expect(again.fieldYears.marks).toEqual(['R1', 'R2', 'R3', 'R4']);
+    expect(again.items.map((item) => item.values.marks!.R3)).toEqual(['', '', '', '']);
+    expect(consolidatePlan(small, 'R5', new Map()).fieldYears.statusText).toEqual(['R4', 'R5']);
   });
 
   it('leaves out answers for items the plan no longer has', () => {
-    const plan = consolidatePlan(before, 'R4', new Map([[99, { mark: '○', statusText: '廃止された取組' }]]));
+    const plan = consolidatePlan(before, 'R4', new Map([[99, { marks: '○', statusText: '廃止された取組' }]]));
     expect(plan.items.map((item) => item.no)).toEqual(before.items.map((item) => item.no));
-    expect(plan.items.every((item) => item.marks.R4 === '' && item.statusText.R4 === '')).toBe(true);
+    expect(plan.items.every((item) => item.values.marks!.R4 === '' && item.values.statusText!.R4 === '')).toBe(true);
   });
 });
 
 describe('writeConsolidatedCsv', () => {
   it('is the plan export CSV of the consolidated plan with 備考 as the last column', () => {
     const notes = new Map([[14, '未提出'], [27, '確認事項：説明あり']]);
-    const csv = writeConsolidatedCsv(consolidatePlan(before, 'R4', answersOf(seed, 'R4')), notes);
+    const csv = writeConsolidatedCsv(consolidatePlan(before, 'R4', answersOf(seed, 'R4')), 'R4', notes);
     // The seed holds no line break in a cell, so each CRLF ends a record.
     const records = writePlanCsv(seed).split('\r\n');
     const expected = records.map((record, i) => {
@@ -78,7 +78,7 @@ describe('writeConsolidatedCsv', () => {
   });
 
   it('guards and quotes the notes as the plan CSV does its cells', () => {
-    const csv = writeConsolidatedCsv(smallPlan(), new Map([[1, '=HYPERLINK("x")'], [2, '差戻し中, 再提出待ち'], [3, '-']]));
+    const csv = writeConsolidatedCsv(smallPlan(), 'R4', new Map([[1, '=HYPERLINK("x")'], [2, '差戻し中, 再提出待ち'], [3, '-']]));
     const [, first, second, third] = csv.split('\r\n');
     expect(first!.endsWith(`,"'=HYPERLINK(""x"")"`)).toBe(true);
     expect(second!.endsWith(',"差戻し中, 再提出待ち"')).toBe(true);
@@ -114,7 +114,7 @@ describe('writeConsolidatedWorkbook', () => {
     const width = SMALL_PLAN_HEADER.length + 1;
     expect(readXlsxCell(sheet.getCell('A1').value)).toBe('荒尾市 荒尾市行財政改革実施計画の実施状況（令和4年度末見込み）');
     expect(readXlsxCell(sheet.getCell('A2').value)).toBe('取組状況：「○」実施済み 「△」一部実施 「×」未実施または検討中 「-」令和5年度以降実施');
-    const csv = writeConsolidatedCsv(consolidated, input.notes).slice(1).split('\r\n');
+    const csv = writeConsolidatedCsv(consolidated, 'R4', input.notes).slice(1).split('\r\n');
     expect(texts(sheet, 3, width)).toEqual([...SMALL_PLAN_HEADER, '備考']);
     expect(texts(sheet, 3, width).join(',')).toBe(csv[0]);
     expect(texts(sheet, 4, width)).toEqual(['1', '地域マネジメント', '協働の推進', '職員研修の充実', '協働について研修を行う。', '実施', '→', '→', '→', '→', '=SUM(A1)で集計した', '○', '○', '○', '○', 'くらしいきいき課', '']);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
+import { ARAO_COLLECTION } from '../../domain/arao-collection';
 import { planBeforeYear } from '../../domain/cycle';
 import { Plan } from '../../domain/plan';
 import { fillReturnSheet } from '../../sheets/fill-return-sheet';
@@ -42,7 +43,7 @@ export function sheetInput(plan: Plan, division = SOMU, changes: Partial<ReturnS
 }
 
 export function expectedReturn(plan: Plan, changes: Partial<ExpectedReturn> = {}): ExpectedReturn {
-  return { cycleId: CYCLE_ID, year: 'R4', ...SOMU, sheetVersion: 1, items: divisionItems(plan, SOMU.divisionName), ...changes };
+  return { cycleId: CYCLE_ID, year: 'R4', ...SOMU, sheetVersion: 1, items: divisionItems(plan, SOMU.divisionName), definition: plan.definition, ...changes };
 }
 
 /** The 総務課 sheet for R4, written from the plan without R4. */
@@ -63,16 +64,21 @@ export async function edited(data: Buffer, change: (workbook: ExcelJS.Workbook) 
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }
 
+/** Arao's answer of an item: its status mark and its status text, under their field ids. */
+export function araoAnswer(mark: string, statusText: string, explanation?: string): { values: { marks: string; statusText: string }; explanation?: string } {
+  return { values: { marks: mark, statusText }, ...(explanation !== undefined && { explanation }) };
+}
+
 /** What 総務課 answers for an item: the seed's R4 mark and status text. */
-export function seedAnswer(no: number): { no: number; mark: string; statusText: string } {
+export function seedAnswer(no: number): { no: number; values: { marks: string; statusText: string } } {
   const item = seedPlan().items.find((i) => i.no === no);
   if (!item) throw new Error(`the seed has no item ${no}`);
-  return { no, mark: item.marks.R4 ?? '', statusText: item.statusText.R4 ?? '' };
+  return { no, ...araoAnswer((item.values.marks?.R4 as string) ?? '', (item.values.statusText?.R4 as string) ?? '') };
 }
 
 /** The 総務課 sheet filled in as its staff would, every answer row with the seed's R4 values. */
 export async function filledSomuSheet(): Promise<Buffer> {
-  return fillReturnSheet(await somuSheet(), 'R4', seedAnswer);
+  return fillReturnSheet(await somuSheet(), ARAO_COLLECTION, 'R4', seedAnswer);
 }
 
 /** What the reform office expects back from 総務課 for R4. */

@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { existsSync } from 'node:fs';
 import JSZip from 'jszip';
 import { afterAll, describe, expect, it } from 'vitest';
+import { throughLibreOffice } from '../support/libreoffice';
 import { consolidatePlan, writeConsolidatedWorkbook } from '../../sheets/consolidated-table';
 import { createCheckerPool } from '../../sheets/checker-pool';
 import { readReturnFile } from '../../sheets/read-return-file';
@@ -18,23 +15,6 @@ import { edited, filledSomuSheet, load, seedAnswer, seedPlan, somuExpected, somu
  * saves it again, and what it saved must still hold the protection, the dropdown and the
  * hidden metadata.
  */
-async function throughLibreOffice(name: string, data: Buffer, as: { extension: string; filter: string } = XLSX): Promise<Buffer> {
-  const dir = mkdtempSync(join(tmpdir(), 'torimatome-lo-'));
-  const input = join(dir, 'in', name);
-  const outDir = join(dir, 'out');
-  mkdirSync(join(dir, 'in'));
-  writeFileSync(input, data);
-  await promisify(execFile)(
-    'soffice',
-    [`-env:UserInstallation=file://${join(dir, 'profile')}`, '--headless', '--norestore', '--convert-to', `${as.extension}:${as.filter}`, '--outdir', outDir, input],
-    { timeout: 120_000 },
-  );
-  const output = join(outDir, name.replace(/\.xlsx$/, `.${as.extension}`));
-  expect(existsSync(output), `LibreOffice wrote no ${output}`).toBe(true);
-  return readFileSync(output);
-}
-
-const XLSX = { extension: 'xlsx', filter: 'Calc MS Excel 2007 XML' };
 const XLS = { extension: 'xls', filter: 'MS Excel 97' };
 const ODS = { extension: 'ods', filter: 'calc8' };
 

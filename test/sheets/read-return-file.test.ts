@@ -192,8 +192,8 @@ describe('readReturnFile: a filled sheet whose answer cells were changed inside 
   it('reads the changed mark when the zip records it honestly: the change alone is a valid answer', async () => {
     const honest = await withParts(filled, (parts) => parts.set('xl/worksheets/sheet1.xml', sheetXml.remarked));
     const reading = await read(honest);
-    expect(reading.answers.find((answer) => answer.no === NO)?.mark).toBe(sheetXml.mark);
-    expect(reading.answers.find((answer) => answer.no === NO)?.mark).not.toBe(seedAnswer(NO).mark);
+    expect(reading.answers.find((answer) => answer.no === NO)?.values.marks).toBe(sheetXml.mark);
+    expect(reading.answers.find((answer) => answer.no === NO)?.values.marks).not.toBe(seedAnswer(NO).values.marks);
   });
 
   it('refuses it when the bytes no longer match the CRC-32 recorded when it was saved', async () => {

@@ -13,7 +13,7 @@ const seed = seedPlan();
 const before = withoutYear(seed, 'R4');
 const seedAnswer = (no: number) => {
   const item = seed.items.find((i) => i.no === no)!;
-  return { no, mark: item.marks.R4!, statusText: item.statusText.R4! };
+  return { no, values: { marks: item.values.marks!.R4!, statusText: item.values.statusText!.R4! } };
 };
 
 /** The sheet as 総務課 would return it: every answer row filled with the seed's R4 values, then `change`. */
@@ -21,9 +21,9 @@ async function returned(change: (sheet: ExcelJS.Worksheet) => void = () => {}, d
   return edited(data ?? (await somuSheet()), (workbook) => {
     const sheet = workbook.getWorksheet('回答')!;
     for (const [no, row] of Object.entries(ANSWER_ROW_OF)) {
-      const { mark, statusText } = seedAnswer(Number(no));
-      sheet.getCell(`K${row}`).value = statusText;
-      sheet.getCell(`O${row}`).value = mark;
+      const { marks, statusText } = seedAnswer(Number(no)).values;
+      sheet.getCell(`K${row}`).value = statusText as string;
+      sheet.getCell(`O${row}`).value = marks as string;
     }
     change(sheet);
   });
@@ -42,7 +42,7 @@ describe('readReturnSheet', () => {
   it('reads back every answer row of a filled sheet, the 607-character text too', async () => {
     const reading = await read(await returned());
     expect(reading).toEqual({ ok: true, problems: [], answers: Object.keys(ANSWER_ROW_OF).map((no) => seedAnswer(Number(no))) });
-    expect(reading.answers.find((a) => a.no === 14)!.statusText).toHaveLength(607);
+    expect(reading.answers.find((a) => a.no === 14)!.values.statusText).toHaveLength(607);
   });
 
   it('reads what the sheet was prefilled with when the division leaves it', async () => {
@@ -58,7 +58,7 @@ describe('readReturnSheet', () => {
       sheet.getCell('O11').value = ' ✕\u3000';
     }));
     expect(reading.ok).toBe(true);
-    expect(reading.answers.slice(0, 3).map((a) => a.mark)).toEqual(['○', '-', '×']);
+    expect(reading.answers.slice(0, 3).map((a) => a.values.marks)).toEqual(['○', '-', '×']);
   });
 
   it('reads rich text as its plain text and trims the ends', async () => {
@@ -66,8 +66,8 @@ describe('readReturnSheet', () => {
       sheet.getCell('K8').value = { richText: [{ text: '前半、' }, { text: '太字の後半', font: { bold: true } }] };
       sheet.getCell('K10').value = '  一行目\n二行目  ';
     }));
-    expect(reading.answers.find((a) => a.no === 3)!.statusText).toBe('前半、太字の後半');
-    expect(reading.answers.find((a) => a.no === 10)!.statusText).toBe('一行目\n二行目');
+    expect(reading.answers.find((a) => a.no === 3)!.values.statusText).toBe('前半、太字の後半');
+    expect(reading.answers.find((a) => a.no === 10)!.values.statusText).toBe('一行目\n二行目');
   });
 
   it('ignores read-only rows, whatever they hold', async () => {
@@ -233,7 +233,7 @@ describe('readReturnSheet: the structure of the sheet against what was sent', ()
     ]);
     expect(problems[0]!.message).toContain('提出された値「（数式）」');
     expect(problems[1]!.message).toBe(`セル F8（整理番号3）: 「スケジュール（R1）」が変更されています（元の値「${sent(3).schedule.R1}」、提出された値（空欄））。入力できるのは黄色のセルだけです。元に戻して提出してください`);
-    expect(problems[2]!.message).toContain(`「取組状況（R3年度末時点）」が変更されています（元の値「${sent(14).marks.R3}」、提出された値「○」）`);
+    expect(problems[2]!.message).toContain(`「取組状況（R3年度末時点）」が変更されています（元の値「${sent(14).values.marks!.R3}」、提出された値「○」）`);
   });
 
   it("checks the read-only rows' prefilled cells too, and cuts a long value short", async () => {
@@ -342,7 +342,7 @@ describe('readReturnSheet: the structure of the sheet against what was sent', ()
 
   it('names a status text over 2,000 characters with its length, and takes one of 2,000', async () => {
     expect(await refused(await returned((sheet) => (sheet.getCell('K8').value = 'あ'.repeat(2001))))).toEqual([
-      { code: 'status-text-too-long', cell: 'K8', no: 3, message: 'セル K8（整理番号3）: 取組状況の文章が2,001文字あります。2,000文字以内にしてください' },
+      { code: 'status-text-too-long', cell: 'K8', no: 3, message: 'セル K8（整理番号3）: 取組状況の文が2,001文字あります。2,000文字以内にしてください' },
     ]);
     // Characters, not UTF-16 units: 2,000 of 𠮷 are 4,000 units.
     const reading = await read(await returned((sheet) => (sheet.getCell('K8').value = '𠮷'.repeat(2000))));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { STATUS_SCALE } from '../../domain/status-mark';
 import { cellProblem, RETURN_PROBLEMS, RETURN_WARNINGS } from '../../sheets/return-problems';
 
 describe('RETURN_PROBLEMS', () => {
@@ -21,7 +22,7 @@ describe('RETURN_PROBLEMS', () => {
   });
 
   it('puts the cell and the item in front of a cell problem', () => {
-    expect(cellProblem(RETURN_PROBLEMS.missingMark, { cell: 'O12', no: 14 })).toEqual({
+    expect(cellProblem(RETURN_PROBLEMS.missingMark, { cell: 'O12', no: 14 }, STATUS_SCALE)).toEqual({
       code: 'missing-mark',
       message: 'セル O12（整理番号14）: 取組状況の記号が入力されていません',
       cell: 'O12',

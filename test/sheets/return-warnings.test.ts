@@ -4,8 +4,9 @@ import { findWarnings } from '../../sheets/return-warnings';
 import { divisionItems, seedPlan, withoutYear } from './fixtures';
 
 const r4 = (): Plan => withoutYear(seedPlan(), 'R4');
-const codes = (plan: Plan, division: string, answers: Array<{ no: number; mark: '○' | '△' | '×' | '-' | ''; statusText: string }>) =>
-  findWarnings(plan, 'R4', divisionItems(plan, division), answers).map((w) => [w.code, w.no, w.cell]);
+type Mark = '○' | '△' | '×' | '-' | '';
+const codes = (plan: Plan, division: string, answers: Array<{ no: number; mark: Mark; statusText: string }>) =>
+  findWarnings(plan, 'R4', divisionItems(plan, division), answers.map(({ no, mark, statusText }) => ({ no, values: { marks: mark, statusText } }))).map((w) => [w.code, w.no, w.cell]);
 const LONG = '今年度は研修を三回開催し、延べ百二十名の職員が参加した。';
 
 describe('確認事項 (warnings that need an explanation)', () => {
@@ -19,15 +20,15 @@ describe('確認事項 (warnings that need an explanation)', () => {
     const plan = r4();
     const item = plan.items.find((i) => i.no === 16)!;
     item.schedule = { R1: '検討', R2: '→', R3: '→', R4: '→', R5: '実施' };
-    item.marks = { R1: '-', R2: '-', R3: '-' };
+    item.values.marks = { R1: '-', R2: '-', R3: '-' };
     expect(codes(plan, '総務課', [{ no: 16, mark: '○', statusText: LONG }])).toEqual([['done-while-studying', 16, expect.any(String)]]);
     expect(codes(plan, '総務課', [{ no: 19, mark: '-', statusText: LONG }])).toEqual([['not-yet-while-scheduled', 19, expect.any(String)]]);
   });
 
   it('flags a status text copied from last year, or too short to say what was done, on the text cell', () => {
     const plan = r4();
-    plan.statusTextYears = ['R3'];
-    for (const item of plan.items) item.statusText = { R3: LONG };
+    plan.fieldYears.statusText = ['R3'];
+    for (const item of plan.items) item.values.statusText = { R3: LONG };
     expect(codes(plan, '総務課', [{ no: 19, mark: '○', statusText: LONG }])).toEqual([['same-text-as-last-year', 19, expect.stringMatching(/^K\d+$/)]]);
     expect(codes(r4(), '総務課', [{ no: 19, mark: '○', statusText: '実施した。' }])).toEqual([['short-text', 19, expect.stringMatching(/^K\d+$/)]]);
   });

@@ -128,7 +128,7 @@ describe('writeReturnSheet', () => {
       year: 'R4',
       sheetVersion: 1,
       period: { from: 'R1', to: 'R5' },
-      pastMarkYears: ['R1', 'R2', 'R3'],
+      pastYears: ['R1', 'R2', 'R3'],
     });
     expect(meta!.items.map(({ no, row, role }) => [no, row, role])).toEqual(
       Object.entries(ROW_OF).map(([no, row]) => [Number(no), row, READONLY_ROWS.includes(row) ? 'readonly' : 'answer']),
@@ -154,16 +154,16 @@ describe('writeReturnSheet', () => {
     const plan = seedPlan();
     const item14 = plan.items.find((item) => item.no === 14)!;
     const fromPlan = answerSheet(await load(await writeReturnSheet(sheetInput(plan))));
-    expect(text(fromPlan.getCell('K12'))).toBe(item14.statusText.R4);
+    expect(text(fromPlan.getCell('K12'))).toBe(item14.values.statusText!.R4);
     expect(text(fromPlan.getCell('K12'))).toHaveLength(607);
     expect(text(fromPlan.getCell('O12'))).toBe('△');
     // Past marks stop before the cycle year even when the plan already has it.
     expect(rowTexts(fromPlan, 7)).toEqual(HEADER);
 
-    const given = answerSheet(await load(await writeReturnSheet(sheetInput(plan, undefined, { answers: { 14: { mark: '○', statusText: '差戻し後の内容' } } }))));
+    const given = answerSheet(await load(await writeReturnSheet(sheetInput(plan, undefined, { answers: { 14: { marks: '○', statusText: '差戻し後の内容' } } }))));
     expect(text(given.getCell('K12'))).toBe('差戻し後の内容');
     expect(text(given.getCell('O12'))).toBe('○');
-    expect(text(given.getCell('K10'))).toBe(plan.items.find((item) => item.no === 10)!.statusText.R4);
+    expect(text(given.getCell('K10'))).toBe(plan.items.find((item) => item.no === 10)!.values.statusText!.R4);
     // Read-only rows keep their note whatever is given for them.
     expect(text(given.getCell('K9'))).toContain('参考表示');
   });

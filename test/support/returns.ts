@@ -53,9 +53,9 @@ export async function openR4Cycle(env: NodeJS.ProcessEnv = {}): Promise<OpenCycl
 
 /** The division's sheet filled with the seed's R4 answers, as its staff would in Excel. */
 export function filledWithSeed(sheet: Buffer): Promise<Buffer> {
-  return fillReturnSheet(sheet, 'R4', (no) => {
+  return fillReturnSheet(sheet, seedPlan.definition, 'R4', (no) => {
     const item = seedPlan.items.find((i) => i.no === no)!;
-    return { mark: item.marks.R4!, statusText: item.statusText.R4! };
+    return { values: { marks: item.values.marks!.R4!, statusText: item.values.statusText!.R4! } };
   });
 }
 

@@ -13,7 +13,7 @@ let link: string;
 const R4_MARK = '取組状況（R4年度末時点）';
 const seedAnswer = (no: number) => {
   const item = seedPlan.items.find((i) => i.no === no)!;
-  return { mark: item.marks.R4!, statusText: item.statusText.R4! };
+  return { values: { marks: item.values.marks!.R4 as string, statusText: item.values.statusText!.R4 as string } };
 };
 
 /** The page link in a division's request mail, as the division would click it. */
@@ -84,7 +84,7 @@ describe("a division's own page", () => {
 
   it('escapes what a sheet holds when it shows a problem with it', async () => {
     const sheet = (await cycle.request('zaisei')).attachments[0]!.content;
-    const hostile = await fillReturnSheet(sheet, 'R4', (no) => (no === 15 ? { mark: '<script>alert(1)</script>', statusText: 'x' } : seedAnswer(no)));
+    const hostile = await fillReturnSheet(sheet, seedPlan.definition, 'R4', (no) => (no === 15 ? { values: { marks: '<script>alert(1)</script>', statusText: 'x' } } : seedAnswer(no)));
     const zaisei = await pageLink('zaisei');
     expect((await upload(zaisei, hostile)).status).toBe(303);
     const page = await (await fetch(zaisei)).text();
@@ -100,7 +100,7 @@ describe("a division's own page", () => {
 
     // Item 16 left without its mark, everything else answered.
     const sheet = (await cycle.request('somu')).attachments[0]!.content;
-    const withError = await fillReturnSheet(sheet, 'R4', (no) => (no === 16 ? { mark: '', statusText: seedAnswer(16).statusText } : seedAnswer(no)));
+    const withError = await fillReturnSheet(sheet, seedPlan.definition, 'R4', (no) => (no === 16 ? { values: { marks: '', statusText: seedAnswer(16).values.statusText } } : seedAnswer(no)));
     await page.setInputFiles('#file', { name: '総務課.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: withError });
     await page.click('#upload');
     const result = page.locator('#result');
@@ -110,10 +110,10 @@ describe("a division's own page", () => {
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
     const again = await readFile((await download.path())!);
-    expect(await sheetValue(again, R4_MARK, 3)).toBe(seedAnswer(3).mark);
+    expect(await sheetValue(again, R4_MARK, 3)).toBe(seedAnswer(3).values.marks);
     expect(await sheetValue(again, R4_MARK, 16)).toBeNull();
 
-    const fixed = await fillReturnSheet(again, 'R4', (no) => (no === 16 ? seedAnswer(16) : undefined));
+    const fixed = await fillReturnSheet(again, seedPlan.definition, 'R4', (no) => (no === 16 ? seedAnswer(16) : undefined));
     await page.setInputFiles('#file', { name: '総務課.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: fixed });
     await page.click('#upload');
     await expect.poll(() => page.locator('#state').textContent()).toBe('回答を受け付けました');

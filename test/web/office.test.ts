@@ -92,7 +92,7 @@ async function flashAfter(response: LightMyRequestResponse, session: Login): Pro
 
 const seedAnswer = (no: number) => {
   const item = seedPlan.items.find((i) => i.no === no)!;
-  return { mark: item.marks.R4!, statusText: item.statusText.R4! };
+  return { values: { marks: item.values.marks!.R4 as string, statusText: item.values.statusText!.R4 as string } };
 };
 
 beforeAll(async () => {
@@ -198,7 +198,7 @@ describe('the reform office page, with a cycle under way', () => {
 
   it('escapes every text a sheet brings: a status text holding <script> is shown as text', async () => {
     const sheet = (await cycle.request('somu')).attachments[0]!.content;
-    const filled = await fillReturnSheet(sheet, 'R4', (no) => ({ ...seedAnswer(no), statusText: no === 16 ? `${SCRIPT}研修を実施した。` : seedAnswer(no).statusText }));
+    const filled = await fillReturnSheet(sheet, seedPlan.definition, 'R4', (no) => ({ values: { ...seedAnswer(no).values, statusText: no === 16 ? `${SCRIPT}研修を実施した。` : seedAnswer(no).values.statusText } }));
     const outcome = await submitReturn(cycle.client, dataDir, {
       cycleId: CYCLE_ID,
       divisionId: 'somu',
@@ -224,7 +224,7 @@ describe('the reform office page, with a cycle under way', () => {
     const outcome = await submitReturn(cycle.client, dataDir, {
       cycleId: CYCLE_ID,
       divisionId: 'shimin',
-      file: { data: await fillReturnSheet(sheet, 'R4', () => undefined), fileName: 'shimin.xlsx' },
+      file: { data: await fillReturnSheet(sheet, seedPlan.definition, 'R4', () => undefined), fileName: 'shimin.xlsx' },
       channel: 'mail',
       submittedBy: 'shimin@city.arao.example',
     });
@@ -308,7 +308,7 @@ describe('the reform office page, with a cycle under way', () => {
 
   it('hands in a sheet on a division\'s behalf, as the office, only with the CSRF token sent before the file', async () => {
     const sheet = (await cycle.request('kokyo-shisetsu')).attachments[0]!.content;
-    const filled = await fillReturnSheet(sheet, 'R4', seedAnswer);
+    const filled = await fillReturnSheet(sheet, seedPlan.definition, 'R4', seedAnswer);
     /** The multipart body a browser sends, its fields in the order given. */
     const upload = async (fields: Array<[string, string | Buffer]>, session: Login | null = alice) => {
       const data = new FormData();
