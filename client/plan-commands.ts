@@ -1,17 +1,22 @@
+import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { type CollectionDefinition, CollectionDefinitionError, parseCollectionDefinition } from '../domain/collection-definition';
 import { type Command, Option } from 'commander';
 import { readInputFile } from './read-input';
 import { findDivision } from '../domain/division-directory';
 import { serializePlan } from '../domain/plan';
 import { stops } from '../master/findings';
-import { importPlan } from '../master/import';
+import { importPlan, PlanInfo } from '../master/import';
 import { renderImportReport } from '../master/import-report';
 import { NO_OVERRIDES, Overrides } from '../master/overrides';
 import { writePlanCsv } from '../master/plan-csv';
 import { itemsOfDivision, renderPlan } from '../master/plan-view';
 import { writePlanWorkbook } from '../master/plan-workbook';
 import { DivisionDirectory } from '../domain/division-directory';
-import { dataDir, loadDirectory, loadPlan, PLAN_KEY, readJsonFile, saveDirectory, savePlan, savePlanFile, UserError, writeFileAtomic } from '../store/master-files';
+import { dataDir, loadDirectory, loadPlan, PLAN_KEY, readJsonFile, saveDirectory, savePlan, savePlanFile, SEEDS_DIR, UserError, writeFileAtomic } from '../store/master-files';
+
+const exists = (path: string) => stat(path).then(() => true, () => false);
 import { openStore } from '../store/open-store';
 
 /** Resolves a division given by id or Japanese name, as every command that takes one does. */
@@ -26,6 +31,42 @@ interface ImportOpts {
   overrides?: string;
   directory?: string;
   out?: string;
+  definition?: string;
+  info?: string;
+}
+
+/** The examples `plan init` writes: each a definition, a plan table, its plan information and a division directory. */
+const EXAMPLES_DIR = join(SEEDS_DIR, 'examples');
+const EXAMPLE_FILES = ['definition.json', 'plan.csv', 'info.json', 'divisions.json'] as const;
+
+/** A collection definition file, or every problem in it at once, each naming its place. */
+async function readDefinitionFile(path: string): Promise<CollectionDefinition> {
+  const json = await readJsonFile(path, z.unknown(), '照会様式の定義');
+  try {
+    return parseCollectionDefinition(json);
+  } catch (err) {
+    if (err instanceof CollectionDefinitionError) throw new UserError(`照会様式の定義（${path}）に誤りがあります。何も書き込んでいません:\n${err.problems.map((p) => `- ${p}`).join('\n')}`);
+    throw err;
+  }
+}
+
+async function runInit(opts: { example: string; out?: string }): Promise<void> {
+  const names = (await readdir(EXAMPLES_DIR)).sort();
+  if (!names.includes(opts.example)) throw new UserError(`例「${opts.example}」はありません（${names.join('、')} のどれか）`);
+  const out = resolve(opts.out ?? opts.example);
+  for (const file of EXAMPLE_FILES) {
+    if (await exists(join(out, file))) throw new UserError(`${join(out, file)} が既にあります。上書きしないので、別の --out を指定してください`);
+  }
+  await mkdir(out, { recursive: true });
+  for (const file of EXAMPLE_FILES) await copyFile(join(EXAMPLES_DIR, opts.example, file), join(out, file));
+  process.stdout.write(
+    [
+      `例「${opts.example}」を ${out} に書き出しました: ${EXAMPLE_FILES.join('、')}`,
+      '照会様式（definition.json）と計画の表（plan.csv、Excel で編集できます）を自分の市のものに直してから、取り込んでください:',
+      `  torimatome plan import --definition ${join(out, 'definition.json')} --info ${join(out, 'info.json')} --directory ${join(out, 'divisions.json')} ${join(out, 'plan.csv')}`,
+      '',
+    ].join('\n'),
+  );
 }
 
 async function runImport(file: string, opts: ImportOpts): Promise<void> {
@@ -40,7 +81,10 @@ async function runImport(file: string, opts: ImportOpts): Promise<void> {
   // Versions count changes to the master in use; a plan written elsewhere starts its own count.
   const master = opts.out ? undefined : await loadPlan(store);
   const current = master?.version !== undefined ? master.plan : undefined;
-  const outcome = await importPlan(source, { overrides, directory, current });
+  // Read before anything is written: a definition with a mistake stops the import here.
+  const definition = opts.definition ? await readDefinitionFile(opts.definition) : undefined;
+  const info = opts.info ? await readJsonFile(opts.info, PlanInfo, '計画情報') : undefined;
+  const outcome = await importPlan(source, { overrides, directory, current, ...(definition && { definition }), ...(info && { info }) });
   const context = { source: file, overrides: opts.overrides, directory: usedDirectory };
   const target = opts.out ? resolve(opts.out) : `${store.location}: ${PLAN_KEY}`;
 
@@ -87,12 +131,20 @@ export function addPlanCommands(program: Command): void {
   const plan = program.command('plan').description('the plan master: the plan items and who answers for them');
   plan
     .command('import')
-    .description('read the status table (text from the PDF, or an .xlsx from `plan export`) into the plan master')
-    .argument('<file>', 'status table text or plan .xlsx')
+    .description('read the status table (text from the PDF, a plan table .csv, or an .xlsx from `plan export`) into the plan master')
+    .argument('<file>', 'status table text, plan table .csv (UTF-8 or Shift_JIS) or plan .xlsx')
     .option('--overrides <file>', 'JSON file with the decisions the table cannot tell by itself')
     .option('--directory <file>', 'division directory to check the divisions against (default: the one in use)')
     .option('--out <file>', 'write the plan master to this file instead of the one in use (plan/plan.json in the run store)')
+    .option('--definition <file>', "the collection definition (JSON) the table is read with (default: the one the .xlsx carries, the master in use's, Arao's)")
+    .option('--info <file>', "for a CSV: the municipality, plan title and period as JSON (default: the master in use's)")
     .action(runImport);
+  plan
+    .command('init')
+    .description('write an example collection definition, plan table, plan information and division directory to start from')
+    .requiredOption('--example <name>', 'four-step (S/A/B/C with 効果額) or two-rating (着手状況・達成度 with a numeric goal)')
+    .option('--out <dir>', 'directory to write into (default: ./<name>)')
+    .action(runInit);
   plan
     .command('export')
     .description('write the plan master as a table the reform office can edit in Excel')
